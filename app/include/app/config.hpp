@@ -1,0 +1,64 @@
+#pragma once
+// config/shinchoku.toml, overridden by the environment (DESIGN.md §5).
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace app {
+
+// A refusal of the configuration: the message names the file, the key and the reason.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads one environment variable; injectable so tests need not touch the process environment.
+using Environment = std::function<std::optional<std::string>(std::string_view name)>;
+Environment process_environment();
+
+struct Config {
+  std::filesystem::path file;  // the file it was read from
+
+  struct Database {
+    std::string url;        // application role; SHINCHOKU_DATABASE_URL wins
+    std::string owner_url;  // migrations; SHINCHOKU_DATABASE_OWNER_URL wins; empty: use url
+    int pool_size = 4;
+    int connect_timeout_seconds = 5;
+    std::string url_from = "file";        // "file" or the environment variable's name
+    std::string owner_url_from = "file";
+  } database;
+
+  struct Server {
+    std::string listen = "127.0.0.1:8080";
+  } server;
+
+  struct Log {
+    std::string level = "info";
+  } log;
+
+  struct Plan {
+    std::string code;                       // the plan this server runs
+    std::filesystem::path departments;      // absolute, resolved against the config file's folder
+    std::filesystem::path plan;
+    std::filesystem::path structure;        // optional: empty when not configured
+  } plan;
+
+  // The URL that migrations use: the owner's, or the application's in a one-role setup.
+  const std::string& migration_url() const { return database.owner_url.empty() ? database.url : database.owner_url; }
+};
+
+// Where the configuration is read from: SHINCHOKU_CONFIG, else ./config/shinchoku.toml, else
+// the copy in the source tree this binary was built from.
+std::filesystem::path default_config_path(const Environment& env);
+
+// Loads and checks the file; throws ConfigError for a syntax error, an unknown key, a wrong
+// type, a value out of range, or a missing required value.
+Config load_config(const std::filesystem::path& file, const Environment& env);
+
+// The effective configuration as TOML, passwords masked, with where each override came from.
+std::string describe(const Config& config);
+
+}  // namespace app

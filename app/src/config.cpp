@@ -1,0 +1,225 @@
+#include "app/config.hpp"
+
+#include <cstdlib>
+#include <map>
+#include <vector>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "persistence/connection.hpp"
+
+#ifndef SHINCHOKU_SOURCE_DIR
+#define SHINCHOKU_SOURCE_DIR "."
+#endif
+
+namespace app {
+namespace {
+
+enum class Kind { string, integer, table };
+
+struct KeySpec {
+  std::string_view name;
+  Kind kind;
+};
+
+// Every key the file may hold. An unknown key is refused: a typo must not silently fall back
+// to a default.
+const std::map<std::string_view, std::vector<KeySpec>> kSchema = {
+    {"", {{"database", Kind::table}, {"server", Kind::table}, {"log", Kind::table}, {"plan", Kind::table}}},
+    {"database", {{"url", Kind::string}, {"owner_url", Kind::string}, {"pool_size", Kind::integer},
+                  {"connect_timeout_seconds", Kind::integer}}},
+    {"server", {{"listen", Kind::string}}},
+    {"log", {{"level", Kind::string}}},
+    {"plan", {{"code", Kind::string}, {"departments", Kind::string}, {"plan", Kind::string}, {"structure", Kind::string}}},
+};
+
+std::string_view kind_name(Kind k) {
+  switch (k) {
+    case Kind::string: return "a string";
+    case Kind::integer: return "an integer";
+    case Kind::table: return "a table";
+  }
+  return "?";
+}
+
+std::string_view node_kind_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date or time";
+  }
+}
+
+class Checker {
+ public:
+  explicit Checker(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const toml::node* at, std::string_view key, std::string_view reason) const {
+    if (at != nullptr && at->source().begin.line > 0) {
+      throw ConfigError(fmt::format("{}:{}: {}: {}", file_, at->source().begin.line, key, reason));
+    }
+    throw ConfigError(fmt::format("{}: {}: {}", file_, key, reason));
+  }
+
+  void check_keys(const toml::table& table, std::string_view section) const {
+    const auto& allowed = kSchema.at(section);
+    for (const auto& [key, value] : table) {
+      std::string full = section.empty() ? std::string(key.str()) : fmt::format("{}.{}", section, key.str());
+      const KeySpec* spec = nullptr;
+      for (const auto& s : allowed) {
+        if (s.name == key.str()) spec = &s;
+      }
+      if (spec == nullptr) fail(&value, full, "unknown key");
+      bool ok = (spec->kind == Kind::string && value.is_string()) || (spec->kind == Kind::integer && value.is_integer()) ||
+                (spec->kind == Kind::table && value.is_table());
+      if (!ok) fail(&value, full, fmt::format("must be {}, not {}", kind_name(spec->kind), node_kind_name(value)));
+      if (spec->kind == Kind::table) check_keys(*value.as_table(), key.str());
+    }
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+const std::vector<std::string_view> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+void check_listen(const Checker& c, const toml::node* at, const std::string& listen) {
+  auto colon = listen.rfind(':');
+  bool ok = colon != std::string::npos && colon > 0 && colon + 1 < listen.size();
+  if (ok) {
+    std::string port = listen.substr(colon + 1);
+    ok = port.find_first_not_of("0123456789") == std::string::npos && port.size() <= 5 && std::stoi(port) > 0 &&
+         std::stoi(port) <= 65535;
+  }
+  if (!ok) c.fail(at, "server.listen", fmt::format("{:?} is not ADDRESS:PORT (e.g. \"127.0.0.1:8080\")", listen));
+}
+
+}  // namespace
+
+Environment process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::filesystem::path default_config_path(const Environment& env) {
+  if (auto from_env = env("SHINCHOKU_CONFIG"); from_env && !from_env->empty()) return *from_env;
+  std::filesystem::path local = "config/shinchoku.toml";
+  if (std::filesystem::exists(local)) return std::filesystem::absolute(local);
+  return std::filesystem::path(SHINCHOKU_SOURCE_DIR) / "config" / "shinchoku.toml";
+}
+
+Config load_config(const std::filesystem::path& file, const Environment& env) {
+  const std::string name = file.string();
+  if (!std::filesystem::exists(file)) throw ConfigError(fmt::format("{}: the configuration file does not exist", name));
+  toml::table root;
+  try {
+    root = toml::parse_file(name);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}:{}: {}", name, e.source().begin.line, e.source().begin.column, e.description()));
+  }
+  Checker c(name);
+  c.check_keys(root, "");
+
+  Config cfg;
+  cfg.file = std::filesystem::absolute(file);
+  const auto base = cfg.file.parent_path();
+
+  auto str = [&](std::string_view section, std::string_view key) -> std::optional<std::string> {
+    if (auto v = root[section][key].value<std::string>()) return *v;
+    return std::nullopt;
+  };
+  auto node = [&](std::string_view section, std::string_view key) { return root[section][key].node(); };
+  auto integer = [&](std::string_view section, std::string_view key, int fallback, int min, int max) {
+    auto v = root[section][key].value<std::int64_t>();
+    if (!v) return fallback;
+    if (*v < min || *v > max) {
+      c.fail(node(section, key), fmt::format("{}.{}", section, key), fmt::format("{} is outside {}–{}", *v, min, max));
+    }
+    return static_cast<int>(*v);
+  };
+
+  // database
+  cfg.database.url = str("database", "url").value_or("");
+  cfg.database.owner_url = str("database", "owner_url").value_or("");
+  if (auto v = env("SHINCHOKU_DATABASE_URL"); v && !v->empty()) {
+    cfg.database.url = *v;
+    cfg.database.url_from = "SHINCHOKU_DATABASE_URL";
+  }
+  if (auto v = env("SHINCHOKU_DATABASE_OWNER_URL"); v && !v->empty()) {
+    cfg.database.owner_url = *v;
+    cfg.database.owner_url_from = "SHINCHOKU_DATABASE_OWNER_URL";
+  }
+  if (cfg.database.url.empty()) {
+    c.fail(node("database", "url"), "database.url",
+           "is required: set it in the file or in SHINCHOKU_DATABASE_URL (scripts/pg env prints it)");
+  }
+  for (auto [value, key, from] : {std::tuple{&cfg.database.url, "database.url", &cfg.database.url_from},
+                                  std::tuple{&cfg.database.owner_url, "database.owner_url", &cfg.database.owner_url_from}}) {
+    if (value->empty()) continue;
+    try {
+      persistence::role_of(*value);
+    } catch (const std::exception& e) {
+      const toml::node* at = *from == "file" ? node("database", std::string_view(key).substr(9)) : nullptr;
+      c.fail(at, *from == "file" ? key : fmt::format("{} (from {})", key, *from), e.what());
+    }
+  }
+  cfg.database.pool_size = integer("database", "pool_size", cfg.database.pool_size, 1, 256);
+  cfg.database.connect_timeout_seconds = integer("database", "connect_timeout_seconds", cfg.database.connect_timeout_seconds, 1, 300);
+
+  // server
+  if (auto v = str("server", "listen")) {
+    check_listen(c, node("server", "listen"), *v);
+    cfg.server.listen = *v;
+  }
+
+  // log
+  if (auto v = str("log", "level")) {
+    if (std::find(kLogLevels.begin(), kLogLevels.end(), *v) == kLogLevels.end()) {
+      c.fail(node("log", "level"), "log.level", fmt::format("{:?} is not one of trace, debug, info, warn, error, critical, off", *v));
+    }
+    cfg.log.level = *v;
+  }
+
+  // plan
+  auto required_path = [&](std::string_view key) {
+    auto v = str("plan", key);
+    if (!v || v->empty()) c.fail(node("plan", key), fmt::format("plan.{}", key), "is required");
+    auto path = base / *v;
+    if (!std::filesystem::exists(path)) {
+      c.fail(node("plan", key), fmt::format("plan.{}", key), fmt::format("{} does not exist", path.string()));
+    }
+    return path.lexically_normal();
+  };
+  cfg.plan.code = str("plan", "code").value_or("");
+  if (cfg.plan.code.empty()) c.fail(node("plan", "code"), "plan.code", "is required");
+  cfg.plan.departments = required_path("departments");
+  cfg.plan.plan = required_path("plan");
+  if (auto v = str("plan", "structure"); v && !v->empty()) cfg.plan.structure = required_path("structure");
+  return cfg;
+}
+
+std::string describe(const Config& cfg) {
+  auto from = [](const std::string& source) { return source == "file" ? std::string() : fmt::format("  # from {}", source); };
+  std::string out = fmt::format("# effective configuration, read from {}\n", cfg.file.string());
+  out += "[database]\n";
+  out += fmt::format("url = {:?}{}\n", persistence::mask_password(cfg.database.url), from(cfg.database.url_from));
+  out += fmt::format("owner_url = {:?}{}\n", persistence::mask_password(cfg.database.owner_url), from(cfg.database.owner_url_from));
+  out += fmt::format("pool_size = {}\nconnect_timeout_seconds = {}\n", cfg.database.pool_size, cfg.database.connect_timeout_seconds);
+  out += fmt::format("\n[server]\nlisten = {:?}\n", cfg.server.listen);
+  out += fmt::format("\n[log]\nlevel = {:?}\n", cfg.log.level);
+  out += fmt::format("\n[plan]\ncode = {:?}\ndepartments = {:?}\nplan = {:?}\nstructure = {:?}\n", cfg.plan.code,
+                     cfg.plan.departments.string(), cfg.plan.plan.string(), cfg.plan.structure.string());
+  return out;
+}
+
+}  // namespace app

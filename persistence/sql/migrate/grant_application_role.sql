@@ -1,0 +1,12 @@
+-- The application role gets what the server needs and no more: no DDL (it owns nothing),
+-- rows of the data tables, read-only access to the schema version.
+-- {application_role} is replaced by the quoted role name read from the application URL.
+GRANT USAGE ON SCHEMA public TO {application_role};
+REVOKE CREATE ON SCHEMA public FROM {application_role};
+GRANT SELECT ON schema_migrations TO {application_role};
+GRANT SELECT ON department, plan, plan_grade, strategy, policy, focus, measure,
+                measure_department, measure_milestone, measure_sheet_no TO {application_role};
+GRANT SELECT, INSERT, UPDATE ON fiscal_year, sheet TO {application_role};
+GRANT INSERT, UPDATE ON department TO {application_role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {application_role};
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {application_role};

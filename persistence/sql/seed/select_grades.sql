@@ -1,0 +1,2 @@
+SELECT code, label, CAST(results_required AS integer), CAST(under_study AS integer)
+  FROM plan_grade WHERE plan_id = :plan_id ORDER BY position

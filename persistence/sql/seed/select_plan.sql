@@ -1,0 +1,1 @@
+SELECT id, name, first_year, last_year FROM plan WHERE code = :code

@@ -1,0 +1,205 @@
+#include "persistence/seed.hpp"
+
+#include <fmt/format.h>
+
+#include "persistence/connection.hpp"
+#include "pg_array.hpp"
+#include "sql_files.hpp"
+
+namespace persistence {
+namespace {
+
+void count(SeedCounts& counts, bool returned_row, int inserted) {
+  if (!returned_row) return;
+  if (inserted != 0) ++counts.added;
+  else ++counts.changed;
+}
+
+}  // namespace
+
+bool SeedReport::changed() const {
+  for (const auto* c : {&departments, &plan, &structure}) {
+    if (c->added + c->changed > 0) return true;
+  }
+  return false;
+}
+
+SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed) {
+  SeedReport report;
+  soci::transaction tx(sql);
+
+  for (const auto& d : seed.departments) {
+    int id = 0, inserted = 0;
+    std::string kind{model::to_string(d.kind)};
+    std::string aliases = to_pg_array(d.aliases);
+    sql << sql_text("seed/upsert_department.sql"), soci::use(d.code, "code"), soci::use(d.name, "name"),
+        soci::use(kind, "kind"), soci::use(aliases, "aliases"), soci::into(id), soci::into(inserted);
+    count(report.departments, sql.got_data(), inserted);
+  }
+
+  const auto& p = seed.plan;
+  int plan_id = 0;
+  {
+    int inserted = 0;
+    sql << sql_text("seed/upsert_plan.sql"), soci::use(p.code, "code"), soci::use(p.name, "name"),
+        soci::use(p.first_year, "first_year"), soci::use(p.last_year, "last_year"), soci::into(plan_id),
+        soci::into(inserted);
+    count(report.plan, sql.got_data(), inserted);
+    if (!sql.got_data()) sql << "SELECT id FROM plan WHERE code = :code", soci::use(p.code, "code"), soci::into(plan_id);
+  }
+  for (std::size_t i = 0; i < p.grades.size(); ++i) {
+    const auto& g = p.grades[i];
+    int inserted = 0;
+    int required = g.results_required ? 1 : 0, under_study = g.under_study ? 1 : 0, position = static_cast<int>(i + 1);
+    sql << sql_text("seed/upsert_grade.sql"), soci::use(plan_id, "plan_id"), soci::use(g.code, "code"),
+        soci::use(g.label, "label"), soci::use(required, "results_required"), soci::use(under_study, "under_study"),
+        soci::use(position, "position"), soci::into(inserted);
+    count(report.plan, sql.got_data(), inserted);
+  }
+
+  const auto& s = seed.structure;
+  auto& sc = report.structure;
+  for (std::size_t i = 0; i < s.strategies.size(); ++i) {
+    const auto& x = s.strategies[i];
+    int inserted = 0, position = static_cast<int>(i + 1);
+    sql << sql_text("seed/upsert_strategy.sql"), soci::use(plan_id, "plan_id"), soci::use(x.id, "key"),
+        soci::use(x.label, "label"), soci::use(position, "position"), soci::into(inserted);
+    count(sc, sql.got_data(), inserted);
+  }
+  for (std::size_t i = 0; i < s.policies.size(); ++i) {
+    const auto& x = s.policies[i];
+    int inserted = 0, position = static_cast<int>(i + 1);
+    sql << sql_text("seed/upsert_policy.sql"), soci::use(plan_id, "plan_id"), soci::use(x.id, "key"),
+        soci::use(x.strategy_id, "strategy_key"), soci::use(x.label, "label"), soci::use(position, "position"),
+        soci::into(inserted);
+    count(sc, sql.got_data(), inserted);
+  }
+  for (std::size_t i = 0; i < s.focuses.size(); ++i) {
+    const auto& x = s.focuses[i];
+    int inserted = 0, position = static_cast<int>(i + 1);
+    sql << sql_text("seed/upsert_focus.sql"), soci::use(plan_id, "plan_id"), soci::use(x.id, "key"),
+        soci::use(x.policy_id, "policy_key"), soci::use(x.label, "label"), soci::use(position, "position"),
+        soci::into(inserted);
+    count(sc, sql.got_data(), inserted);
+  }
+  for (std::size_t i = 0; i < s.measures.size(); ++i) {
+    const auto& m = s.measures[i];
+    int inserted = 0, position = static_cast<int>(i + 1);
+    std::string focus_key = m.focus_id.value_or("");
+    int number = m.number.value_or(0), plan_page = m.plan_page.value_or(0);
+    soci::indicator number_ind = m.number ? soci::i_ok : soci::i_null;
+    soci::indicator page_ind = m.plan_page ? soci::i_ok : soci::i_null;
+    std::string lead = m.related_departments.empty() ? std::string() : m.related_departments.front();
+    sql << sql_text("seed/upsert_measure.sql"), soci::use(plan_id, "plan_id"), soci::use(m.id, "key"),
+        soci::use(m.policy_id, "policy_key"), soci::use(focus_key, "focus_key"), soci::use(number, number_ind, "number"),
+        soci::use(m.title, "title"), soci::use(plan_page, page_ind, "plan_page"), soci::use(lead, "lead_department"),
+        soci::use(position, "position"), soci::into(inserted);
+    count(sc, sql.got_data(), inserted);
+
+    std::string names = to_pg_array(m.related_departments);
+    int changed = 0;
+    sql << sql_text("seed/replace_measure_departments.sql"), soci::use(names, "names"), soci::use(plan_id, "plan_id"),
+        soci::use(m.id, "key"), soci::into(changed);
+    if (changed > 0 && !inserted) ++sc.changed;
+
+    std::vector<int> years;
+    std::vector<std::string> milestones;
+    for (std::size_t k = 0; k < m.schedule.size(); ++k) {
+      if (m.schedule[k].empty()) continue;
+      years.push_back(p.first_year + static_cast<int>(k));
+      milestones.push_back(m.schedule[k]);
+    }
+    std::string years_text = to_pg_array(years), milestones_text = to_pg_array(milestones);
+    sql << sql_text("seed/replace_measure_milestones.sql"), soci::use(years_text, "years"),
+        soci::use(milestones_text, "milestones"), soci::use(plan_id, "plan_id"), soci::use(m.id, "key"),
+        soci::into(changed);
+    if (changed > 0 && !inserted) ++sc.changed;
+  }
+  for (const auto& m : s.measures) {
+    if (m.relisted_from) {
+      soci::statement st = (sql.prepare << sql_text("seed/set_measure_relisted_from.sql"), soci::use(plan_id, "plan_id"),
+                            soci::use(*m.relisted_from, "from_key"), soci::use(m.id, "key"));
+      st.execute(true);
+      if (st.get_affected_rows() > 0) ++sc.changed;
+    }
+    for (int n : m.sheets) {
+      int inserted = 0;
+      sql << sql_text("seed/upsert_measure_sheet_no.sql"), soci::use(plan_id, "plan_id"), soci::use(n, "sheet_no"),
+          soci::use(m.id, "key"), soci::into(inserted);
+      count(sc, sql.got_data(), inserted);
+    }
+  }
+  tx.commit();
+  return report;
+}
+
+}  // namespace persistence
+
+namespace persistence {
+
+model::PlanSeed load_plan(soci::session& sql, const std::string& plan_code) {
+  model::PlanSeed seed;
+  {
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text("seed/select_departments.sql"));
+    for (const auto& r : rows) {
+      model::Department d;
+      d.code = r.get<std::string>(0);
+      d.name = r.get<std::string>(1);
+      d.kind = model::parse_department_kind(r.get<std::string>(2)).value_or(model::DepartmentKind::city);
+      d.aliases = parse_pg_array(r.get<std::string>(3));
+      seed.departments.push_back(std::move(d));
+    }
+  }
+  int plan_id = 0;
+  auto& p = seed.plan;
+  p.code = plan_code;
+  sql << sql_text("seed/select_plan.sql"), soci::use(plan_code, "code"), soci::into(plan_id), soci::into(p.name),
+      soci::into(p.first_year), soci::into(p.last_year);
+  if (!sql.got_data()) throw DatabaseError(fmt::format("plan {:?} is not in the database: run `shinchoku migrate`", plan_code));
+  {
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text("seed/select_grades.sql"), soci::use(plan_id, "plan_id"));
+    for (const auto& r : rows) {
+      p.grades.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<int>(2) != 0, r.get<int>(3) != 0});
+    }
+  }
+  auto& s = seed.structure;
+  {
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text("seed/select_strategies.sql"), soci::use(plan_id, "plan_id"));
+    for (const auto& r : rows) s.strategies.push_back({r.get<std::string>(0), r.get<std::string>(1)});
+  }
+  {
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text("seed/select_policies.sql"), soci::use(plan_id, "plan_id"));
+    for (const auto& r : rows) s.policies.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)});
+  }
+  {
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text("seed/select_focuses.sql"), soci::use(plan_id, "plan_id"));
+    for (const auto& r : rows) s.focuses.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2)});
+  }
+  {
+    const int years = p.last_year - p.first_year + 1;
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text("seed/select_measures.sql"), soci::use(plan_id, "plan_id"));
+    for (const auto& r : rows) {
+      model::Measure m;
+      m.id = r.get<std::string>(0);
+      m.policy_id = r.get<std::string>(1);
+      if (auto f = r.get<std::string>(2); !f.empty()) m.focus_id = f;
+      if (r.get_indicator(3) == soci::i_ok) m.number = r.get<int>(3);
+      m.title = r.get<std::string>(4);
+      if (r.get_indicator(5) == soci::i_ok) m.plan_page = r.get<int>(5);
+      if (auto from = r.get<std::string>(6); !from.empty()) m.relisted_from = from;
+      m.related_departments = parse_pg_array(r.get<std::string>(7));
+      m.schedule.assign(static_cast<std::size_t>(std::max(years, 0)), "");
+      auto milestone_years = parse_pg_array(r.get<std::string>(8));
+      auto milestones = parse_pg_array(r.get<std::string>(9));
+      for (std::size_t k = 0; k < milestone_years.size() && k < milestones.size(); ++k) {
+        int offset = std::stoi(milestone_years[k]) - p.first_year;
+        if (offset >= 0 && offset < years) m.schedule[static_cast<std::size_t>(offset)] = milestones[k];
+      }
+      for (const auto& n : parse_pg_array(r.get<std::string>(10))) m.sheets.push_back(std::stoi(n));
+      s.measures.push_back(std::move(m));
+    }
+  }
+  return seed;
+}
+
+}  // namespace persistence

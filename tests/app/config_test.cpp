@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "app/config.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A config folder of its own per test, with the seed files the [plan] table names.
+class ConfigFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("shinchoku-config-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_ / "honjo");
+    std::ofstream(dir_ / "honjo" / "departments.toml") << "";
+    std::ofstream(dir_ / "honjo" / "plan.toml") << "";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& text) {
+    auto path = dir_ / "shinchoku.toml";
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  app::Config load(const std::string& text) { return app::load_config(write(text), env()); }
+
+  app::Environment env() {
+    return [this](std::string_view name) -> std::optional<std::string> {
+      auto it = vars_.find(std::string(name));
+      if (it == vars_.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+
+  // The error message of loading `text`, or "" when it loads.
+  std::string refusal(const std::string& text) {
+    try {
+      load(text);
+    } catch (const app::ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  static constexpr const char* kPlan = R"(
+[plan]
+code = "honjo"
+departments = "honjo/departments.toml"
+plan = "honjo/plan.toml"
+)";
+
+  fs::path dir_;
+  std::map<std::string, std::string> vars_;
+};
+
+}  // namespace
+
+TEST_F(ConfigFile, LoadsAMinimalFileWithDefaults) {
+  auto cfg = load(std::string("[database]\nurl = \"postgresql://app:pw@127.0.0.1:5432/db\"\n") + kPlan);
+  EXPECT_EQ(cfg.database.url, "postgresql://app:pw@127.0.0.1:5432/db");
+  EXPECT_EQ(cfg.database.owner_url, "");
+  EXPECT_EQ(cfg.migration_url(), cfg.database.url);
+  EXPECT_EQ(cfg.database.pool_size, 4);
+  EXPECT_EQ(cfg.server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(cfg.log.level, "info");
+  EXPECT_EQ(cfg.plan.departments, dir_ / "honjo" / "departments.toml");
+}
+
+TEST_F(ConfigFile, EnvironmentOverridesTheDatabaseUrls) {
+  vars_["SHINCHOKU_DATABASE_URL"] = "postgresql://app:envpw@127.0.0.1:6000/db";
+  vars_["SHINCHOKU_DATABASE_OWNER_URL"] = "postgresql://owner:ownerpw@127.0.0.1:6000/db";
+  auto cfg = load(std::string("[database]\nurl = \"postgresql://file@h/db\"\n") + kPlan);
+  EXPECT_EQ(cfg.database.url, "postgresql://app:envpw@127.0.0.1:6000/db");
+  EXPECT_EQ(cfg.database.url_from, "SHINCHOKU_DATABASE_URL");
+  EXPECT_EQ(cfg.migration_url(), "postgresql://owner:ownerpw@127.0.0.1:6000/db");
+}
+
+TEST_F(ConfigFile, DescribeMasksPasswords) {
+  vars_["SHINCHOKU_DATABASE_URL"] = "postgresql://app:s3cret-app@127.0.0.1:6000/db";
+  vars_["SHINCHOKU_DATABASE_OWNER_URL"] = "postgresql://owner:s3cret-owner@127.0.0.1:6000/db";
+  auto text = app::describe(load(kPlan));
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_NE(text.find("postgresql://app:***@127.0.0.1:6000/db"), std::string::npos) << text;
+  EXPECT_NE(text.find("from SHINCHOKU_DATABASE_URL"), std::string::npos) << text;
+}
+
+TEST_F(ConfigFile, RefusesAnUnknownKeyWithFileLineAndKey) {
+  auto why = refusal(std::string("[database]\nurl = \"postgresql://a@h/db\"\nurll = \"x\"\n") + kPlan);
+  EXPECT_NE(why.find("shinchoku.toml:3: database.urll: unknown key"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesAnUnknownSection) {
+  auto why = refusal(std::string("[databse]\nurl = \"x\"\n") + kPlan);
+  EXPECT_NE(why.find("shinchoku.toml:1: databse: unknown key"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesAWrongType) {
+  auto why = refusal(std::string("[database]\nurl = \"postgresql://a@h/db\"\npool_size = \"four\"\n") + kPlan);
+  EXPECT_NE(why.find("shinchoku.toml:3: database.pool_size: must be an integer, not a string"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesAValueOutOfRange) {
+  auto why = refusal(std::string("[database]\nurl = \"postgresql://a@h/db\"\npool_size = 0\n") + kPlan);
+  EXPECT_NE(why.find("database.pool_size: 0 is outside 1–256"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesAMissingDatabaseUrl) {
+  auto why = refusal(std::string("[database]\nurl = \"\"\n") + kPlan);
+  EXPECT_NE(why.find("shinchoku.toml:2: database.url: is required"), std::string::npos) << why;
+  EXPECT_NE(refusal(kPlan).find("database.url: is required"), std::string::npos);
+}
+
+TEST_F(ConfigFile, RefusesAMalformedDatabaseUrlWithoutEchoingIt) {
+  vars_["SHINCHOKU_DATABASE_URL"] = "postgresql://app:topsecret@host/db?nosuchoption=1";
+  auto why = refusal(kPlan);
+  EXPECT_NE(why.find("database.url (from SHINCHOKU_DATABASE_URL)"), std::string::npos) << why;
+  EXPECT_EQ(why.find("topsecret"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesABadLogLevelAndListenAddress) {
+  std::string db = "[database]\nurl = \"postgresql://a@h/db\"\n";
+  EXPECT_NE(refusal(db + "[log]\nlevel = \"loud\"\n" + kPlan).find("shinchoku.toml:4: log.level"), std::string::npos);
+  EXPECT_NE(refusal(db + "[server]\nlisten = \"8080\"\n" + kPlan).find("server.listen"), std::string::npos);
+  EXPECT_NE(refusal(db + "[server]\nlisten = \"127.0.0.1:99999\"\n" + kPlan).find("server.listen"), std::string::npos);
+}
+
+TEST_F(ConfigFile, RefusesMissingPlanFiles) {
+  std::string db = "[database]\nurl = \"postgresql://a@h/db\"\n";
+  auto why = refusal(db + "[plan]\ncode = \"honjo\"\ndepartments = \"nowhere.toml\"\nplan = \"honjo/plan.toml\"\n");
+  EXPECT_NE(why.find("plan.departments"), std::string::npos) << why;
+  EXPECT_NE(why.find("does not exist"), std::string::npos) << why;
+  EXPECT_NE(refusal(db + "[plan]\ndepartments = \"honjo/departments.toml\"\nplan = \"honjo/plan.toml\"\n").find("plan.code: is required"),
+            std::string::npos);
+}
+
+TEST_F(ConfigFile, RefusesASyntaxErrorWithLineAndColumn) {
+  auto why = refusal("[database\nurl = 1\n");
+  EXPECT_NE(why.find("shinchoku.toml:1:"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesAMissingFile) {
+  try {
+    app::load_config(dir_ / "absent.toml", env());
+    FAIL() << "loaded a file that does not exist";
+  } catch (const app::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("absent.toml: the configuration file does not exist"), std::string::npos);
+  }
+}
+
+TEST_F(ConfigFile, ShippedConfigurationLoads) {
+  vars_["SHINCHOKU_DATABASE_URL"] = "postgresql://app:pw@127.0.0.1:5432/db";
+  auto cfg = app::load_config(fs::path(SHINCHOKU_SOURCE_DIR) / "config" / "shinchoku.toml", env());
+  EXPECT_EQ(cfg.plan.code, "honjo-chiiki-fukushi");
+}
+
+TEST_F(ConfigFile, ConfigPathComesFromTheEnvironmentFirst) {
+  vars_["SHINCHOKU_CONFIG"] = "/etc/shinchoku/custom.toml";
+  EXPECT_EQ(app::default_config_path(env()), fs::path("/etc/shinchoku/custom.toml"));
+}
