@@ -163,14 +163,15 @@ model::PlanStructure read_structure(const std::filesystem::path& path, const mod
   const int years = plan.last_year - plan.first_year + 1;
   for (const auto* t : f.tables("measure")) {
     f.only_keys(*t, "measure", {"id", "policy", "focus", "number", "title", "plan_page", "related_departments", "schedule",
-                                "schedule_ambiguous", "sheets", "relisted_from"});
+                                "schedule_ambiguous", "incomplete", "sheets", "relisted_from"});
     model::Measure m;
     m.id = f.string(*t, "id", "measure");
     const std::string what = fmt::format("measure {}", m.id);
     m.policy_id = f.string(*t, "policy", what);
     if (auto focus = f.string(*t, "focus", what, false); !focus.empty()) m.focus_id = focus;
     m.number = f.integer(*t, "number", what, false);
-    m.title = f.string(*t, "title", what);
+    m.incomplete = f.boolean(*t, "incomplete", what);
+    m.title = f.string(*t, "title", what, !m.incomplete);
     m.plan_page = f.integer(*t, "plan_page", what, false);
     m.related_departments = f.strings(*t, "related_departments", what);
     m.schedule.assign(static_cast<std::size_t>(std::max(years, 0)), "");

@@ -87,8 +87,8 @@ std::vector<std::string> validate(const PlanSeed& seed) {
       if (it == focus_policy.end()) problem(fmt::format("measure {}: unknown focus {:?}", m.id, *m.focus_id));
       else if (it->second != m.policy_id) problem(fmt::format("measure {}: focus {} belongs to policy {}, not {}", m.id, *m.focus_id, it->second, m.policy_id));
     }
-    if (m.title.empty()) problem(fmt::format("measure {} has an empty title", m.id));
-    if (m.related_departments.empty()) problem(fmt::format("measure {} has no related department", m.id));
+    if (m.title.empty() && !m.incomplete) problem(fmt::format("measure {} has an empty title", m.id));
+    if (m.related_departments.empty() && !m.incomplete) problem(fmt::format("measure {} has no related department", m.id));
     for (const auto& d : m.related_departments) {
       if (!names.contains(d)) problem(fmt::format("measure {}: department {:?} is not in the departments file", m.id, d));
     }

@@ -70,17 +70,22 @@ CREATE TABLE measure (
   policy_id           integer NOT NULL REFERENCES policy,
   focus_id            integer,
   number              integer CHECK (number > 0),
-  title               text NOT NULL CHECK (title <> ''),
+  title               text NOT NULL,
   plan_page           integer CHECK (plan_page > 0),
   -- the table loses which related department leads (red in the PDF); the first listed stands in
   lead_department_id  integer REFERENCES department,
   relisted_from_id    integer REFERENCES measure,
+  -- the reading of the table's schedule cells is a guess: the importer warns about it
+  schedule_ambiguous  boolean NOT NULL DEFAULT false,
+  -- the table does not show the measure's own cells (title, page, departments, schedule)
+  incomplete          boolean NOT NULL DEFAULT false,
   position            integer NOT NULL,
   UNIQUE (plan_id, key),
   UNIQUE (plan_id, id),
   -- a measure's focus lies under the measure's own policy
   FOREIGN KEY (focus_id, policy_id) REFERENCES focus (id, policy_id),
-  CHECK (relisted_from_id IS DISTINCT FROM id)
+  CHECK (relisted_from_id IS DISTINCT FROM id),
+  CHECK (incomplete OR title <> '')
 );
 
 CREATE TABLE measure_department (

@@ -1,5 +1,7 @@
 #include "persistence/seed.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "persistence/connection.hpp"
@@ -59,6 +61,7 @@ SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed) {
 
   const auto& s = seed.structure;
   auto& sc = report.structure;
+  std::set<std::string> added_measures;  // their details count as part of the addition
   for (std::size_t i = 0; i < s.strategies.size(); ++i) {
     const auto& x = s.strategies[i];
     int inserted = 0, position = static_cast<int>(i + 1);
@@ -89,12 +92,15 @@ SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed) {
     int number = m.number.value_or(0), plan_page = m.plan_page.value_or(0);
     soci::indicator number_ind = m.number ? soci::i_ok : soci::i_null;
     soci::indicator page_ind = m.plan_page ? soci::i_ok : soci::i_null;
+    int ambiguous = m.schedule_ambiguous ? 1 : 0, incomplete = m.incomplete ? 1 : 0;
     std::string lead = m.related_departments.empty() ? std::string() : m.related_departments.front();
     sql << sql_text("seed/upsert_measure.sql"), soci::use(plan_id, "plan_id"), soci::use(m.id, "key"),
         soci::use(m.policy_id, "policy_key"), soci::use(focus_key, "focus_key"), soci::use(number, number_ind, "number"),
         soci::use(m.title, "title"), soci::use(plan_page, page_ind, "plan_page"), soci::use(lead, "lead_department"),
-        soci::use(position, "position"), soci::into(inserted);
+        soci::use(position, "position"), soci::use(ambiguous, "schedule_ambiguous"),
+        soci::use(incomplete, "incomplete"), soci::into(inserted);
     count(sc, sql.got_data(), inserted);
+    if (sql.got_data() && inserted) added_measures.insert(m.id);
 
     std::string names = to_pg_array(m.related_departments);
     int changed = 0;
@@ -120,7 +126,7 @@ SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed) {
       soci::statement st = (sql.prepare << sql_text("seed/set_measure_relisted_from.sql"), soci::use(plan_id, "plan_id"),
                             soci::use(*m.relisted_from, "from_key"), soci::use(m.id, "key"));
       st.execute(true);
-      if (st.get_affected_rows() > 0) ++sc.changed;
+      if (st.get_affected_rows() > 0 && !added_measures.contains(m.id)) ++sc.changed;
     }
     for (int n : m.sheets) {
       int inserted = 0;
@@ -196,6 +202,8 @@ model::PlanSeed load_plan(soci::session& sql, const std::string& plan_code) {
         if (offset >= 0 && offset < years) m.schedule[static_cast<std::size_t>(offset)] = milestones[k];
       }
       for (const auto& n : parse_pg_array(r.get<std::string>(10))) m.sheets.push_back(std::stoi(n));
+      m.schedule_ambiguous = r.get<int>(11) != 0;
+      m.incomplete = r.get<int>(12) != 0;
       s.measures.push_back(std::move(m));
     }
   }

@@ -55,7 +55,10 @@ struct Measure {
   std::optional<int> plan_page;
   std::vector<std::string> related_departments;  // Japanese names; the first is the lead
   std::vector<std::string> schedule;              // one milestone per plan year, "" for none
-  bool schedule_ambiguous = false;
+  bool schedule_ambiguous = false;  // the table's schedule cells could be read more than one way
+  // The table does not show this measure's cells (sheet 69: its pages are not in the table):
+  // title, page, departments and schedule are unknown, not empty by mistake.
+  bool incomplete = false;
   std::vector<int> sheets;  // sheet numbers of the measure in the table
   std::optional<std::string> relisted_from;  // measure id of the original listing
 };

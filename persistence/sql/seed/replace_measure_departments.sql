@@ -1,4 +1,4 @@
--- :names is a text[] literal of department names in order; returns whether anything changed.
+-- names: a text[] literal of department names in order; returns how many rows changed.
 WITH wanted AS (
   SELECT d.id AS department_id, CAST(n.ord AS integer) AS position
     FROM unnest(CAST(:names AS text[])) WITH ORDINALITY AS n(name, ord)

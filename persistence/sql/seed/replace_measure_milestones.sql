@@ -1,4 +1,4 @@
--- :years and :milestones are parallel array literals (integer[] and text[]), empty cells left out.
+-- years and milestones: parallel array literals (integer[], text[]), empty cells left out.
 WITH wanted AS (
   SELECT y AS fiscal_year, t AS milestone
     FROM unnest(CAST(:years AS integer[]), CAST(:milestones AS text[])) AS w(y, t)

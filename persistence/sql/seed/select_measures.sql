@@ -8,7 +8,8 @@ SELECT m.key, p.key, coalesce(f.key, ''), m.number, m.title, m.plan_page, coales
        CAST(coalesce((SELECT array_agg(mm.milestone ORDER BY mm.fiscal_year)
                         FROM measure_milestone mm WHERE mm.measure_id = m.id), '{}') AS text),
        CAST(coalesce((SELECT array_agg(ms.sheet_no ORDER BY ms.sheet_no)
-                        FROM measure_sheet_no ms WHERE ms.measure_id = m.id), '{}') AS text)
+                        FROM measure_sheet_no ms WHERE ms.measure_id = m.id), '{}') AS text),
+       CAST(m.schedule_ambiguous AS integer), CAST(m.incomplete AS integer)
   FROM measure m
   JOIN policy p ON p.id = m.policy_id
   LEFT JOIN focus f ON f.id = m.focus_id
