@@ -224,11 +224,16 @@ ParsedTable parse_progress_table(std::string_view text, std::string_view file_na
       if (i + 1 >= cells.size() || !positive_integer(cells[i + 1])) return false;
       return (allow_empty_grade && cells[i].empty()) || looks_like_grade(cells[i], scale);
     };
-    if (sheet_pattern(kGradeColumn, true)) {
-      at = kGradeColumn;
-    } else {
-      for (std::size_t i = kFirstGradeColumn; i <= kLastGradeColumn && !at; ++i) {
-        if (sheet_pattern(i, false)) at = i;
+    for (std::size_t i = kFirstGradeColumn; i <= kLastGradeColumn && !at; ++i) {
+      if (sheet_pattern(i, false)) at = i;
+    }
+    // An ungraded sheet (our own exports of open years) can only be told by the header's
+    // columns, and only when its 主な実行課 names known departments: a measure number followed by
+    // a title must not pass for one.
+    if (!at && sheet_pattern(kGradeColumn, true) && kGradeColumn + 2 < cells.size()) {
+      auto names = split_departments(cells[kGradeColumn + 2]);
+      if (!names.empty() && std::all_of(names.begin(), names.end(), [&](const auto& n) { return department_names.contains(n); })) {
+        at = kGradeColumn;
       }
     }
     if (!at) {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "sha256.hpp"
+#include "persistence/sha256.hpp"
 #include "sql_files.hpp"
 
 namespace persistence {

@@ -1,4 +1,4 @@
-#include "sha256.hpp"
+#include "persistence/sha256.hpp"
 
 #include <sodium.h>
 

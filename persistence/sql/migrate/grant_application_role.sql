@@ -10,3 +10,6 @@ GRANT SELECT, INSERT, UPDATE ON fiscal_year, sheet TO {application_role};
 GRANT INSERT, UPDATE ON department TO {application_role};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {application_role};
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {application_role};
+-- The audit trail is append-only for the application: no UPDATE, DELETE or TRUNCATE.
+GRANT SELECT, INSERT ON audit_event TO {application_role};
+GRANT SELECT, INSERT ON table_import TO {application_role};

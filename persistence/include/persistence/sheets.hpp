@@ -1,0 +1,50 @@
+#pragma once
+// Sheets of a fiscal year, and the import of a published progress table.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <soci/soci.h>
+
+#include "model/sheet.hpp"
+
+namespace persistence {
+
+// The sheets of a fiscal year, by sheet number; empty when the year does not exist.
+std::vector<model::SheetRecord> load_year_sheets(soci::session& sql, int year);
+
+struct FiscalYearRow {
+  std::string state;      // open | closed
+  std::string plan_code;
+};
+std::optional<FiscalYearRow> find_fiscal_year(soci::session& sql, int year);
+
+struct ImportRequest {
+  std::string plan_code;
+  int year = 0;
+  std::string actor;       // cli:<os user> or --actor
+  std::string request_id;
+  std::string file_name;
+  std::string file_sha256;
+  std::vector<model::SheetRecord> sheets;
+  std::map<std::string, int> grade_counts;
+  int skipped_lines = 0;
+  int warnings = 0;
+  bool dry_run = false;
+};
+
+struct ImportOutcome {
+  bool changed = false;          // false: the year already holds exactly these sheets
+  int sheets_created = 0;
+  std::optional<long long> import_id;
+};
+
+// Loads a published year in one transaction: the fiscal year (closed), its sheets, a creation
+// event per sheet with its full values, the import's record and its event. When the year
+// already holds exactly these sheets nothing is written; when it holds different ones the
+// import is refused (engine::DomainError) with the sheets that differ. A dry run decides the
+// same and writes nothing.
+ImportOutcome import_year(soci::session& sql, const ImportRequest& request);
+
+}  // namespace persistence
