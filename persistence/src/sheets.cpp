@@ -94,18 +94,36 @@ ImportOutcome import_year(soci::session& sql, const ImportRequest& req) {
     if (st.get_affected_rows() != 1) throw engine::DomainError(fmt::format("plan {:?} is not in the database: run `shinchoku migrate`", req.plan_code));
   }
   const std::string comment = fmt::format("imported from {}", req.file_name);
-  for (const auto& s : req.sheets) {
-    long long id = 0;
-    std::string departments = to_pg_array(s.departments);
-    std::string grade = s.grade.value_or("");
-    soci::indicator grade_ind = s.grade ? soci::i_ok : soci::i_null;
-    sql << sql_text("import/insert_sheet.sql"), soci::use(s.year, "year"), soci::use(s.sheet_no, "sheet_no"),
-        soci::use(grade, grade_ind, "grade"), soci::use(s.actions, "actions"), soci::use(s.results, "results"),
-        soci::use(s.next_steps, "next_steps"), soci::use(s.state, "state"), soci::use(req.plan_code, "plan_code"),
-        soci::use(departments, "departments"), soci::use(s.measure_key, "measure_key"), soci::into(id);
-    if (!sql.got_data()) throw engine::DomainError(fmt::format("sheet {}: measure {:?} is not in the database", s.sheet_no, s.measure_key));
-    sql << sql_text("import/insert_sheet_created_event.sql"), soci::use(req.actor, "actor"), soci::use(comment, "comment"),
-        soci::use(req.request_id, "request_id"), soci::use(id, "sheet_id");
+  {
+    std::vector<int> sheet_nos;
+    std::vector<std::string> measure_keys, actions, results, next_steps, departments;
+    std::vector<std::optional<std::string>> grades;
+    std::string state = req.sheets.empty() ? std::string("accepted") : req.sheets.front().state;
+    for (const auto& s : req.sheets) {
+      sheet_nos.push_back(s.sheet_no);
+      measure_keys.push_back(s.measure_key);
+      grades.push_back(s.grade);
+      actions.push_back(s.actions);
+      results.push_back(s.results);
+      next_steps.push_back(s.next_steps);
+      std::string joined;
+      for (const auto& d : s.departments) joined += (joined.empty() ? "" : "\t") + d;
+      departments.push_back(std::move(joined));
+    }
+    std::string sheet_nos_text = to_pg_array(sheet_nos), measure_keys_text = to_pg_array(measure_keys),
+                grades_text = to_pg_array(grades), actions_text = to_pg_array(actions), results_text = to_pg_array(results),
+                next_steps_text = to_pg_array(next_steps), departments_text = to_pg_array(departments);
+    int created = 0, events = 0;
+    sql << sql_text("import/insert_sheets.sql"), soci::use(sheet_nos_text, "sheet_nos"), soci::use(measure_keys_text, "measure_keys"),
+        soci::use(grades_text, "grades"), soci::use(actions_text, "actions"), soci::use(results_text, "results"),
+        soci::use(next_steps_text, "next_steps"), soci::use(departments_text, "departments"),
+        soci::use(req.plan_code, "plan_code"), soci::use(req.year, "year"), soci::use(state, "state"),
+        soci::use(req.actor, "actor"), soci::use(comment, "comment"), soci::use(req.request_id, "request_id"),
+        soci::into(created), soci::into(events);
+    if (created != static_cast<int>(req.sheets.size()) || events != created) {
+      throw engine::DomainError(fmt::format("only {} of {} sheets could be placed in the database's plan: run `shinchoku migrate` "
+                                            "so that the database holds the structure file's measures", created, req.sheets.size()));
+    }
   }
   long long import_id = 0;
   int sheets = static_cast<int>(req.sheets.size());
