@@ -45,6 +45,11 @@ else die "psql not found; run scripts/install-deps"; fi
 [ -x /usr/bin/python3 ] || die "/usr/bin/python3 not found (the synthetic table's generator needs it)"
 
 mkdir -p "$OUT" "$LOGS"
+# Every run uses one snapshot of the binary, so a rebuild during the benchmark does not mix versions.
+BIN_TIME="$(date -r "$BIN" '+%Y-%m-%d %H:%M:%S %Z')"
+cp "$BIN" "$OUT/shinchoku.bench.tmp" && mv -f "$OUT/shinchoku.bench.tmp" "$OUT/shinchoku.bench"
+BIN="$OUT/shinchoku.bench"
+BIN_SHA="$(sha256sum "$BIN" | cut -c1-12)"
 
 # ---------------------------------------------------------------- database
 "$TOP/scripts/pg" start >&2
@@ -62,14 +67,21 @@ db_url() { printf '%s/%s' "${1%/*}" "$2"; }  # URL with its path (database) repl
 
 owner_psql() { # DB, psql args…
   local db="$1"; shift
-  PGPASSWORD="$OWNER_PW" PGCONNECT_TIMEOUT=10 "$PSQL" -X -q -v ON_ERROR_STOP=1 \
+  PGPASSWORD="$OWNER_PW" PGCONNECT_TIMEOUT=10 PGOPTIONS="-c client_min_messages=warning" "$PSQL" -X -q -v ON_ERROR_STOP=1 \
     -h "$PG_HOST" -p "$PG_PORT" -U "$OWNER_USER" -d "$db" "$@"
 }
 
 SCRATCH=""
 drop_scratch() {
+  # Plain DROP: it stops an autovacuum worker in the database itself; WITH (FORCE) would fail
+  # on that worker for a role without pg_signal_backend.
+  local _
   if [ -n "$SCRATCH" ]; then
-    owner_psql postgres -c "DROP DATABASE IF EXISTS $SCRATCH WITH (FORCE)" >/dev/null 2>&1 || true
+    for _ in 1 2 3 4 5; do
+      if owner_psql postgres -c "DROP DATABASE IF EXISTS $SCRATCH" >/dev/null 2>>"$LOGS/drop.log"; then SCRATCH=""; return 0; fi
+      sleep 1
+    done
+    say "warning: could not drop the scratch database $SCRATCH (see $LOGS/drop.log); drop it by hand"
     SCRATCH=""
   fi
 }
@@ -107,12 +119,11 @@ PG_VERSION="$(owner_psql postgres -At -c 'SHOW server_version')"
 APP_VERSION="$("$BIN" version 2>/dev/null || echo '?')"
 GIT_REV="$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
 if [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no 2>/dev/null)" ]; then GIT_REV="$GIT_REV + uncommitted changes"; fi
-BIN_TIME="$(date -r "$BIN" '+%Y-%m-%d %H:%M:%S %Z')"
 STARTED="$(date '+%Y-%m-%d %H:%M %Z')"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "machine: $CORES cores ($CPU_MODEL), $MEM RAM, $(uname -sr)"
-echo "PostgreSQL $PG_VERSION (scripts/pg, 127.0.0.1:$PG_PORT); $APP_VERSION; commit $GIT_REV; binary built $BIN_TIME"
+echo "PostgreSQL $PG_VERSION (scripts/pg, 127.0.0.1:$PG_PORT); $APP_VERSION; commit $GIT_REV; binary built $BIN_TIME, sha256 $BIN_SHA…"
 echo "date: $STARTED; runs: $RUNS; load average before: $LOAD_BEFORE"
 echo
 
@@ -173,7 +184,7 @@ done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
   echo "Measured $STARTED with \`bench/import-bench.sh $RUNS\`: $CORES cores ($CPU_MODEL), $MEM RAM,"
-  echo "PostgreSQL $PG_VERSION, $APP_VERSION, commit $GIT_REV (binary built $BIN_TIME)."
+  echo "PostgreSQL $PG_VERSION, $APP_VERSION, commit $GIT_REV (binary built $BIN_TIME, sha256 $BIN_SHA…)."
   echo "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER."
   echo
   echo "| case | sheets | import, median of $RUNS (ms) | \`\\copy\` floor, median of $RUNS (ms) | import/floor | within 3× |"

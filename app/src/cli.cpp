@@ -72,6 +72,16 @@ int config_show(const GlobalOptions& g, const std::string& format) {
   return kDone;
 }
 
+std::string default_actor() {
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) return fmt::format("cli:{}", pw->pw_name);
+  return fmt::format("cli:uid{}", ::geteuid());
+}
+
+std::string new_request_id() {
+  std::random_device rd;
+  return fmt::format("cli-{:08x}{:08x}", rd(), rd());
+}
+
 // ---- migrate --------------------------------------------------------------------------
 int migrate(const GlobalOptions& g, const std::string& format) {
   Config cfg = load(g);
@@ -92,7 +102,7 @@ int migrate(const GlobalOptions& g, const std::string& format) {
 
   soci::session sql;
   persistence::open_session(sql, cfg.migration_url());
-  auto report = persistence::apply_seed(sql, seed);
+  auto report = persistence::apply_seed(sql, seed, default_actor(), new_request_id());
 
   if (format == "json") {
     json::array applied;
@@ -240,16 +250,6 @@ int department_list(const GlobalOptions& g, const std::string& format) {
 }
 
 // ---- import / export ---------------------------------------------------------------------
-std::string default_actor() {
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) return fmt::format("cli:{}", pw->pw_name);
-  return fmt::format("cli:uid{}", ::geteuid());
-}
-
-std::string new_request_id() {
-  std::random_device rd;
-  return fmt::format("cli-{:08x}{:08x}", rd(), rd());
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw engine::DomainError(fmt::format("{}: cannot read the file", path));

@@ -143,7 +143,7 @@ TEST_F(Migrations, ApplicationRoleCannotRunDdlButCanUseRows) {
   {
     soci::session sql;
     persistence::open_session(sql, db.owner_url());
-    persistence::apply_seed(sql, small_seed());
+    persistence::apply_seed(sql, small_seed(), "test", "t-1");
   }
   auto app = persistence::connect_libpq(db.app_url());
   EXPECT_NE(refusal(app.get(), "CREATE TABLE intruder (x int)"), "");
@@ -165,7 +165,7 @@ class DatabaseRules : public Migrations {
     migrate_all();
     soci::session sql;
     persistence::open_session(sql, db.owner_url());
-    persistence::apply_seed(sql, small_seed());
+    persistence::apply_seed(sql, small_seed(), "test", "t-1");
     persistence::exec(owner.get(), "INSERT INTO fiscal_year (year, plan_id, state) SELECT 2019, id, 'open' FROM plan", "year");
   }
 
@@ -253,11 +253,14 @@ TEST_F(Migrations, SeedIsIdempotentAndReadsBackAsWritten) {
   migrate_all();
   soci::session sql;
   persistence::open_session(sql, db.owner_url());
-  auto first = persistence::apply_seed(sql, small_seed());
+  auto first = persistence::apply_seed(sql, small_seed(), "test", "t-1");
   EXPECT_EQ(first.departments.added, 3);
-  EXPECT_EQ(first.plan.added, 5);  // the plan and its four grades
+  EXPECT_EQ(first.plan.added, 1);  // the plan with its grade scale
   EXPECT_TRUE(first.changed());
-  auto second = persistence::apply_seed(sql, small_seed());
+  auto events = scalar(owner.get(), "SELECT count(*) FROM audit_event");
+  EXPECT_EQ(events, "9") << "3 departments, the plan, a strategy, a policy, a focus, 2 measures… and nothing else";
+  auto second = persistence::apply_seed(sql, small_seed(), "test", "t-1");
+  EXPECT_EQ(scalar(owner.get(), "SELECT count(*) FROM audit_event"), events) << "an unchanged seed writes no event";
   EXPECT_FALSE(second.changed()) << "departments changed " << second.departments.changed << ", structure changed "
                                  << second.structure.changed;
 
@@ -288,15 +291,22 @@ TEST_F(Migrations, SeedAppliesAnEditedFile) {
   migrate_all();
   soci::session sql;
   persistence::open_session(sql, db.owner_url());
-  persistence::apply_seed(sql, small_seed());
+  persistence::apply_seed(sql, small_seed(), "test", "t-1");
   auto edited = small_seed();
   edited.departments[1].aliases = {"介護保険"};
   edited.structure.measures[0].schedule[1] = "準備";
   edited.structure.measures[0].related_departments = {"地域福祉課"};
-  auto report = persistence::apply_seed(sql, edited);
+  auto report = persistence::apply_seed(sql, edited, "test", "t-2");
   EXPECT_EQ(report.departments.changed, 1);
   EXPECT_EQ(report.departments.added, 0);
-  EXPECT_GE(report.structure.changed, 2);
+  EXPECT_EQ(report.structure.changed, 1) << "one measure, two of its fields";
+  // Audited: the change's event names the fields with their values before and after.
+  EXPECT_EQ(scalar(owner.get(), "SELECT changes->'schedule'->'before'->>'FY2020' || '>' || (changes->'schedule'->'after'->>'FY2020') "
+                                "|| ' ' || (changes->'related_departments'->'after')::text FROM audit_event "
+                                "WHERE entity_type = 'measure' AND entity_id = 'honjo/M01' AND action = 'update'"),
+            ">準備 [\"地域福祉課\"]");
+  EXPECT_EQ(scalar(owner.get(), "SELECT string_agg(changes->'aliases'->>'after', ',') FROM audit_event WHERE entity_id = 'kaigo-hoken' AND action = 'update'"),
+            "[\"介護保険\"]");
   auto back = persistence::load_plan(sql, "honjo");
   EXPECT_EQ(back.departments[1].aliases, std::vector<std::string>{"介護保険"});
   EXPECT_EQ(back.structure.measures[0].schedule[1], "準備");

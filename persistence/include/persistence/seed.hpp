@@ -23,9 +23,14 @@ struct SeedReport {
 };
 
 // Upserts the seed in one transaction: what is new is added, what differs is updated, what
-// is equal is left alone (a second run reports no change). Rows the files no longer name are
-// kept, since sheets may refer to them.
-SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed);
+// is equal is left alone (a second run reports no change). Every addition and change is
+// audited as an event of its entity with the fields before and after. Rows the files no
+// longer name are kept, since sheets may refer to them.
+SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed, const std::string& actor,
+                      const std::string& request_id);
+
+// Every department, in the order they were added.
+std::vector<model::Department> load_departments(soci::session& sql);
 
 // Reads the plan (by code) with its departments and structure.
 // Throws DatabaseError when the plan is not in the database.

@@ -12,4 +12,5 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {application_role};
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {application_role};
 -- The audit trail is append-only for the application: no UPDATE, DELETE or TRUNCATE.
 GRANT SELECT, INSERT ON audit_event TO {application_role};
+GRANT SELECT ON audit_chain_head TO {application_role};
 GRANT SELECT, INSERT ON table_import TO {application_role};
