@@ -47,6 +47,7 @@ else die "psql not found; run scripts/install-deps"; fi
 mkdir -p "$OUT" "$LOGS"
 # Every run uses one snapshot of the binary, so a rebuild during the benchmark does not mix versions.
 BIN_TIME="$(date -r "$BIN" '+%Y-%m-%d %H:%M:%S %Z')"
+SRC_BIN="$BIN"
 cp "$BIN" "$OUT/shinchoku.bench.tmp" && mv -f "$OUT/shinchoku.bench.tmp" "$OUT/shinchoku.bench"
 BIN="$OUT/shinchoku.bench"
 BIN_SHA="$(sha256sum "$BIN" | cut -c1-12)"
@@ -117,13 +118,30 @@ CORES="$(nproc)"
 MEM="$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 PG_VERSION="$(owner_psql postgres -At -c 'SHOW server_version')"
 APP_VERSION="$("$BIN" version 2>/dev/null || echo '?')"
-GIT_REV="$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')"
-if [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no 2>/dev/null)" ]; then GIT_REV="$GIT_REV + uncommitted changes"; fi
+# What the binary was built from: its build folder's CMakeCache.txt names the build type and
+# the source folder; the source's revision from git (or a .git-revision file beside an export).
+BUILD_TYPE="?"; SRC_REV="?"
+cache="$(dirname "$SRC_BIN")/../CMakeCache.txt"
+if [ -f "$cache" ]; then
+  BUILD_TYPE="$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache")"
+  src="$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$cache")"
+  if [ -n "$src" ] && git -C "$src" rev-parse --show-toplevel >/dev/null 2>&1 && [ "$(git -C "$src" rev-parse --show-toplevel)" = "$src" ]; then
+    SRC_REV="$(git -C "$src" rev-parse --short HEAD)"
+    if [ -n "$(git -C "$src" status --porcelain 2>/dev/null | grep -v '^?? bench/' || true)" ]; then SRC_REV="$SRC_REV + uncommitted changes"; fi
+  elif [ -n "$src" ] && [ -f "$src/.git-revision" ]; then
+    SRC_REV="$(cut -c1-7 "$src/.git-revision")"
+  fi
+fi
+case "$BUILD_TYPE" in
+  Release|RelWithDebInfo) ;;
+  *) say "warning: $SRC_BIN is a '${BUILD_TYPE:-default}' build, not optimised: scripts/build makes RelWithDebInfo" ;;
+esac
 STARTED="$(date '+%Y-%m-%d %H:%M %Z')"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "machine: $CORES cores ($CPU_MODEL), $MEM RAM, $(uname -sr)"
-echo "PostgreSQL $PG_VERSION (scripts/pg, 127.0.0.1:$PG_PORT); $APP_VERSION; commit $GIT_REV; binary built $BIN_TIME, sha256 $BIN_SHA…"
+echo "PostgreSQL $PG_VERSION (scripts/pg, 127.0.0.1:$PG_PORT); $APP_VERSION"
+echo "binary: $SRC_BIN ($BUILD_TYPE build of $SRC_REV, built $BIN_TIME, sha256 $BIN_SHA…)"
 echo "date: $STARTED; runs: $RUNS; load average before: $LOAD_BEFORE"
 echo
 
@@ -184,7 +202,7 @@ done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
   echo "Measured $STARTED with \`bench/import-bench.sh $RUNS\`: $CORES cores ($CPU_MODEL), $MEM RAM,"
-  echo "PostgreSQL $PG_VERSION, $APP_VERSION, commit $GIT_REV (binary built $BIN_TIME, sha256 $BIN_SHA…)."
+  echo "PostgreSQL $PG_VERSION; $APP_VERSION, $BUILD_TYPE build of commit $SRC_REV (sha256 $BIN_SHA…)."
   echo "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER."
   echo
   echo "| case | sheets | import, median of $RUNS (ms) | \`\\copy\` floor, median of $RUNS (ms) | import/floor | within 3× |"
