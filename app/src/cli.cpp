@@ -29,6 +29,10 @@ int run_cli(int argc, char** argv) {
   register_setup_commands(cli, ctx);
   register_plan_commands(cli, ctx);
   register_table_commands(cli, ctx);
+  register_user_commands(cli, ctx);
+  register_sheet_commands(cli, ctx);
+  register_year_commands(cli, ctx);
+  register_audit_commands(cli, ctx);
 
   try {
     cli.parse(argc, argv);

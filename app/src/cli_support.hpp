@@ -37,5 +37,9 @@ void add_format_option(CLI::App* cmd, std::string& format);
 void register_setup_commands(CLI::App& cli, CliContext& ctx);
 void register_plan_commands(CLI::App& cli, CliContext& ctx);
 void register_table_commands(CLI::App& cli, CliContext& ctx);
+void register_user_commands(CLI::App& cli, CliContext& ctx);
+void register_sheet_commands(CLI::App& cli, CliContext& ctx);
+void register_year_commands(CLI::App& cli, CliContext& ctx);
+void register_audit_commands(CLI::App& cli, CliContext& ctx);
 
 }  // namespace app
