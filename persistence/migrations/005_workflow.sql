@@ -1,0 +1,9 @@
+-- What the workflow engine keeps on a sheet beyond its fields.
+ALTER TABLE sheet
+  -- retired by a coordinator: kept for history, not carried into the next year
+  ADD COLUMN retired boolean NOT NULL DEFAULT false,
+  -- action -> login of who fired it last, for separation of duties (who submitted does not approve)
+  ADD COLUMN last_actors jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(last_actors) = 'object'),
+  -- last year's grade and 今後の方針, kept for reference when a year is opened from the one before
+  ADD COLUMN previous_grade text,
+  ADD COLUMN previous_next_steps text;
