@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "app/workflow_file.hpp"
 #include "persistence/connection.hpp"
 
 #ifndef SHINCHOKU_SOURCE_DIR
@@ -16,7 +17,7 @@
 namespace app {
 namespace {
 
-enum class Kind { string, integer, table };
+enum class Kind { string, integer, boolean, table };
 
 struct KeySpec {
   std::string_view name;
@@ -26,18 +27,21 @@ struct KeySpec {
 // Every key the file may hold. An unknown key is refused: a typo must not silently fall back
 // to a default.
 const std::map<std::string_view, std::vector<KeySpec>> kSchema = {
-    {"", {{"database", Kind::table}, {"server", Kind::table}, {"log", Kind::table}, {"plan", Kind::table}}},
+    {"", {{"database", Kind::table}, {"server", Kind::table}, {"log", Kind::table}, {"plan", Kind::table},
+          {"workflow", Kind::table}}},
     {"database", {{"url", Kind::string}, {"owner_url", Kind::string}, {"pool_size", Kind::integer},
                   {"connect_timeout_seconds", Kind::integer}}},
     {"server", {{"listen", Kind::string}}},
     {"log", {{"level", Kind::string}}},
     {"plan", {{"code", Kind::string}, {"departments", Kind::string}, {"plan", Kind::string}, {"structure", Kind::string}}},
+    {"workflow", {{"definition", Kind::string}, {"separation_of_duties", Kind::boolean}}},
 };
 
 std::string_view kind_name(Kind k) {
   switch (k) {
     case Kind::string: return "a string";
     case Kind::integer: return "an integer";
+    case Kind::boolean: return "true or false";
     case Kind::table: return "a table";
   }
   return "?";
@@ -76,6 +80,7 @@ class Checker {
       }
       if (spec == nullptr) fail(&value, full, "unknown key");
       bool ok = (spec->kind == Kind::string && value.is_string()) || (spec->kind == Kind::integer && value.is_integer()) ||
+                (spec->kind == Kind::boolean && value.is_boolean()) ||
                 (spec->kind == Kind::table && value.is_table());
       if (!ok) fail(&value, full, fmt::format("must be {}, not {}", kind_name(spec->kind), node_kind_name(value)));
       if (spec->kind == Kind::table) check_keys(*value.as_table(), key.str());
@@ -191,20 +196,26 @@ Config load_config(const std::filesystem::path& file, const Environment& env) {
   }
 
   // plan
-  auto required_path = [&](std::string_view key) {
-    auto v = str("plan", key);
-    if (!v || v->empty()) c.fail(node("plan", key), fmt::format("plan.{}", key), "is required");
+  auto required_path = [&](std::string_view section, std::string_view key) {
+    auto v = str(section, key);
+    if (!v || v->empty()) c.fail(node(section, key), fmt::format("{}.{}", section, key), "is required");
     auto path = base / *v;
     if (!std::filesystem::exists(path)) {
-      c.fail(node("plan", key), fmt::format("plan.{}", key), fmt::format("{} does not exist", path.string()));
+      c.fail(node(section, key), fmt::format("{}.{}", section, key), fmt::format("{} does not exist", path.string()));
     }
     return path.lexically_normal();
   };
   cfg.plan.code = str("plan", "code").value_or("");
   if (cfg.plan.code.empty()) c.fail(node("plan", "code"), "plan.code", "is required");
-  cfg.plan.departments = required_path("departments");
-  cfg.plan.plan = required_path("plan");
-  if (auto v = str("plan", "structure"); v && !v->empty()) cfg.plan.structure = required_path("structure");
+  cfg.plan.departments = required_path("plan", "departments");
+  cfg.plan.plan = required_path("plan", "plan");
+  if (auto v = str("plan", "structure"); v && !v->empty()) cfg.plan.structure = required_path("plan", "structure");
+
+  // workflow: the definition is loaded and checked here, so that a broken one stops the start
+  // with its own file and line.
+  cfg.workflow.definition = required_path("workflow", "definition");
+  if (auto v = root["workflow"]["separation_of_duties"].value<bool>()) cfg.workflow.separation_of_duties = *v;
+  load_workflow(cfg.workflow.definition);
   return cfg;
 }
 
@@ -219,6 +230,8 @@ std::string describe(const Config& cfg) {
   out += fmt::format("\n[log]\nlevel = {:?}\n", cfg.log.level);
   out += fmt::format("\n[plan]\ncode = {:?}\ndepartments = {:?}\nplan = {:?}\nstructure = {:?}\n", cfg.plan.code,
                      cfg.plan.departments.string(), cfg.plan.plan.string(), cfg.plan.structure.string());
+  out += fmt::format("\n[workflow]\ndefinition = {:?}\nseparation_of_duties = {}\n", cfg.workflow.definition.string(),
+                     cfg.workflow.separation_of_duties);
   return out;
 }
 

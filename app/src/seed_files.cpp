@@ -137,9 +137,10 @@ model::PlanInfo read_plan(const std::filesystem::path& path) {
   info.first_year = *f.integer(t, "first_year", "plan", true);
   info.last_year = *f.integer(t, "last_year", "plan", true);
   for (const auto* g : f.tables("grade")) {
-    f.only_keys(*g, "grade", {"code", "label", "results_required", "under_study"});
+    f.only_keys(*g, "grade", {"code", "label", "results_required", "under_study", "discontinues"});
     info.grades.push_back({f.string(*g, "code", "grade"), f.string(*g, "label", "grade"),
-                           f.boolean(*g, "results_required", "grade"), f.boolean(*g, "under_study", "grade")});
+                           f.boolean(*g, "results_required", "grade"), f.boolean(*g, "under_study", "grade"),
+                           f.boolean(*g, "discontinues", "grade")});
   }
   return info;
 }

@@ -34,6 +34,11 @@ bool GradeScale::under_study(std::string_view code) const {
   return g != nullptr && g->under_study;
 }
 
+bool GradeScale::discontinues(std::string_view code) const {
+  const Grade* g = find(code);
+  return g != nullptr && g->discontinues;
+}
+
 std::string GradeScale::codes_for_message() const {
   std::string out;
   for (std::size_t i = 0; i < grades_.size(); ++i) {

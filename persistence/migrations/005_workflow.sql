@@ -1,3 +1,7 @@
+-- A grade may mean the measure is stopped (Honjo's D 中止): such sheets are not carried into
+-- the next year. Data, like the rest of the grade scale.
+ALTER TABLE plan_grade ADD COLUMN discontinues boolean NOT NULL DEFAULT false;
+
 -- What the workflow engine keeps on a sheet beyond its fields.
 ALTER TABLE sheet
   -- retired by a coordinator: kept for history, not carried into the next year

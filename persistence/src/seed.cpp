@@ -30,7 +30,8 @@ json::object to_json(const model::Department& d) {
 json::object to_json(const model::PlanInfo& p) {
   json::array grades;
   for (const auto& g : p.grades) {
-    grades.push_back({{"code", g.code}, {"label", g.label}, {"results_required", g.results_required}, {"under_study", g.under_study}});
+    grades.push_back({{"code", g.code}, {"label", g.label}, {"results_required", g.results_required}, {"under_study", g.under_study},
+                      {"discontinues", g.discontinues}});
   }
   return {{"name", p.name}, {"first_year", p.first_year}, {"last_year", p.last_year}, {"grades", grades}};
 }
@@ -121,9 +122,11 @@ SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed, const std
   for (std::size_t i = 0; i < p.grades.size(); ++i) {
     const auto& g = p.grades[i];
     int inserted = 0;
-    int required = g.results_required ? 1 : 0, under_study = g.under_study ? 1 : 0, position = static_cast<int>(i + 1);
+    int required = g.results_required ? 1 : 0, under_study = g.under_study ? 1 : 0, discontinues = g.discontinues ? 1 : 0,
+        position = static_cast<int>(i + 1);
     sql << sql_text("seed/upsert_grade.sql"), soci::use(plan_id, "plan_id"), soci::use(g.code, "code"),
         soci::use(g.label, "label"), soci::use(required, "results_required"), soci::use(under_study, "under_study"),
+        soci::use(discontinues, "discontinues"),
         soci::use(position, "position"), soci::into(inserted);
   }
 
@@ -260,7 +263,7 @@ model::PlanSeed load_plan(soci::session& sql, const std::string& plan_code) {
   {
     soci::rowset<soci::row> rows = (sql.prepare << sql_text("seed/select_grades.sql"), soci::use(plan_id, "plan_id"));
     for (const auto& r : rows) {
-      p.grades.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<int>(2) != 0, r.get<int>(3) != 0});
+      p.grades.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<int>(2) != 0, r.get<int>(3) != 0, r.get<int>(4) != 0});
     }
   }
   auto& s = seed.structure;

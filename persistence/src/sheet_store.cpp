@@ -24,6 +24,30 @@ boost::json::value to_json(const model::FieldValue& v) {
 
 namespace {
 
+// The columns lock_sheet.sql and select_sheet.sql share, in their order.
+engine::SheetState sheet_state_of(const soci::row& r) {
+  engine::SheetState s;
+  auto& sh = s.sheet;
+  sh.id = r.get<long long>(0);
+  sh.year = r.get<int>(1);
+  sh.sheet_no = r.get<int>(2);
+  sh.measure_key = r.get<std::string>(3);
+  if (r.get_indicator(4) == soci::i_ok) sh.grade = r.get<std::string>(4);
+  sh.state = r.get<std::string>(5);
+  sh.departments = parse_pg_array(r.get<std::string>(6));
+  sh.actions = r.get<std::string>(7);
+  sh.results = r.get<std::string>(8);
+  sh.next_steps = r.get<std::string>(9);
+  sh.version = r.get<int>(10);
+  s.retired = r.get<int>(11) != 0;
+  s.year_open = r.get<int>(12) != 0;
+  const boost::json::value last_actors = boost::json::parse(r.get<std::string>(13));
+  for (const auto& [k, v] : last_actors.as_object()) {
+    if (v.is_string()) s.last_actors[std::string(k)] = std::string(v.as_string());
+  }
+  return s;
+}
+
 class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
  public:
   explicit PgSheetUnitOfWork(soci::session& sql) : sql_(sql), tx_(sql) {}
@@ -33,27 +57,7 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
     int year = ref.year.value_or(0), sheet_no = ref.sheet_no.value_or(0);
     soci::rowset<soci::row> rows = (sql_.prepare << sql_text("sheet_store/lock_sheet.sql"), soci::use(id, "id"),
                                     soci::use(year, "year"), soci::use(sheet_no, "sheet_no"));
-    for (const auto& r : rows) {
-      engine::SheetState s;
-      auto& sh = s.sheet;
-      sh.id = r.get<long long>(0);
-      sh.year = r.get<int>(1);
-      sh.sheet_no = r.get<int>(2);
-      sh.measure_key = r.get<std::string>(3);
-      if (r.get_indicator(4) == soci::i_ok) sh.grade = r.get<std::string>(4);
-      sh.state = r.get<std::string>(5);
-      sh.departments = parse_pg_array(r.get<std::string>(6));
-      sh.actions = r.get<std::string>(7);
-      sh.results = r.get<std::string>(8);
-      sh.next_steps = r.get<std::string>(9);
-      sh.version = r.get<int>(10);
-      s.retired = r.get<int>(11) != 0;
-      s.year_open = r.get<int>(12) != 0;
-      for (const auto& [k, v] : boost::json::parse(r.get<std::string>(13)).as_object()) {
-        if (v.is_string()) s.last_actors[std::string(k)] = std::string(v.as_string());
-      }
-      return s;
-    }
+    for (const auto& r : rows) return sheet_state_of(r);
     return std::nullopt;
   }
 
@@ -93,6 +97,20 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
 };
 
 }  // namespace
+
+std::optional<SheetDetails> find_sheet(soci::session& sql, const engine::SheetRef& ref) {
+  long long id = ref.id.value_or(0);
+  int year = ref.year.value_or(0), sheet_no = ref.sheet_no.value_or(0);
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("sheet_store/select_sheet.sql"), soci::use(id, "id"), soci::use(year, "year"),
+                                  soci::use(sheet_no, "sheet_no"));
+  for (const auto& r : rows) {
+    SheetDetails d{sheet_state_of(r), std::nullopt, std::nullopt};
+    if (r.get_indicator(14) == soci::i_ok) d.previous_grade = r.get<std::string>(14);
+    if (r.get_indicator(15) == soci::i_ok) d.previous_next_steps = r.get<std::string>(15);
+    return d;
+  }
+  return std::nullopt;
+}
 
 std::unique_ptr<engine::SheetUnitOfWork> PgSheetStore::begin() { return std::make_unique<PgSheetUnitOfWork>(sql_); }
 

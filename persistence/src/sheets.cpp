@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/errors.hpp"
+#include "persistence/audit.hpp"
 #include "pg_array.hpp"
 #include "sql_files.hpp"
 
@@ -137,6 +138,73 @@ ImportOutcome import_year(soci::session& sql, const ImportRequest& req) {
   outcome.import_id = import_id;
   tx.commit();
   return outcome;
+}
+
+std::pair<long long, int> add_sheet(soci::session& sql, const std::string& plan_code, int year, const std::string& measure_key,
+                                    const std::vector<std::string>& departments, int sheet_no, const std::string& initial_state,
+                                    const SheetChange& change) {
+  soci::transaction tx(sql);
+  sql << "SELECT year FROM fiscal_year WHERE year = :year FOR UPDATE", soci::use(year, "year");
+  auto fy = find_fiscal_year(sql, year);
+  if (!fy) throw engine::DomainError(fmt::format("fiscal year {} does not exist", year));
+  if (fy->state != "open") throw engine::DomainError(fmt::format("fiscal year {} is closed: sheets cannot be added", year));
+  if (departments.empty()) throw engine::DomainError("a sheet needs at least one executing department");
+  for (const auto& d : departments) {
+    int found = 0;
+    sql << "SELECT count(*) FROM department WHERE name = :name", soci::use(d, "name"), soci::into(found);
+    if (found == 0) throw engine::DomainError(fmt::format("department {:?} does not exist", d));
+  }
+  std::string joined;
+  for (const auto& d : departments) joined += (joined.empty() ? "" : "\t") + d;
+  long long id = 0;
+  int number = 0, version = 0;
+  try {
+    sql << sql_text("sheets/insert_sheet.sql"), soci::use(plan_code, "plan_code"), soci::use(measure_key, "measure_key"),
+        soci::use(joined, "departments"), soci::use(year, "year"), soci::use(sheet_no, "sheet_no"), soci::use(initial_state, "state"),
+        soci::into(id), soci::into(number), soci::into(version);
+  } catch (const soci::soci_error& e) {
+    std::string what = e.what();
+    if (what.find("sheet_fiscal_year_sheet_no_key") != std::string::npos) {
+      throw engine::DomainError(fmt::format("sheet number {} is already used in {}", sheet_no, year));
+    }
+    if (what.find("sheet_measure_id_fiscal_year_department_ids_key") != std::string::npos) {
+      throw engine::DomainError(fmt::format("measure {} already has a sheet for these departments in {}", measure_key, year));
+    }
+    throw;
+  }
+  if (!sql.got_data()) throw engine::DomainError(fmt::format("measure {:?} is not in the plan", measure_key));
+  boost::json::array names;
+  for (const auto& d : departments) names.emplace_back(d);
+  auto created = [](boost::json::value v) { return boost::json::object{{"before", nullptr}, {"after", std::move(v)}}; };
+  append_event(sql, {"sheet", std::to_string(id), "create", change.actor, change.actor_grant,
+                     {{"fiscal_year", created(year)}, {"sheet_no", created(number)}, {"measure", created(boost::json::string(measure_key))},
+                      {"departments", created(names)}, {"grade", created(nullptr)}, {"actions", created("")},
+                      {"results", created("")}, {"next_steps", created("")}, {"state", created(boost::json::string(initial_state))},
+                      {"version", created(version)}},
+                     std::string("added by a coordinator"), change.request_id});
+  tx.commit();
+  return {id, number};
+}
+
+void retire_sheet(soci::session& sql, long long sheet_id, int expected_version, const std::string& reason, const SheetChange& change) {
+  soci::transaction tx(sql);
+  int version = 0, retired = 0;
+  std::string year_state;
+  sql << "SELECT s.version, CAST(s.retired AS integer), y.state FROM sheet s JOIN fiscal_year y ON y.year = s.fiscal_year "
+         "WHERE s.id = :id FOR UPDATE OF s FOR SHARE OF y",
+      soci::use(sheet_id, "id"), soci::into(version), soci::into(retired), soci::into(year_state);
+  if (!sql.got_data()) throw engine::DomainError(fmt::format("sheet id {} does not exist", sheet_id));
+  if (year_state != "open") throw engine::DomainError("the sheet's fiscal year is closed: its sheets are read-only");
+  if (retired) throw engine::DomainError("the sheet is already retired");
+  if (version != expected_version) {
+    throw engine::DomainError(fmt::format("the sheet is at version {}, not {}: reload it and decide again", version, expected_version));
+  }
+  int new_version = 0;
+  sql << sql_text("sheets/retire_sheet.sql"), soci::use(sheet_id, "id"), soci::into(new_version);
+  append_event(sql, {"sheet", std::to_string(sheet_id), "retire", change.actor, change.actor_grant,
+                     {{"retired", {{"before", false}, {"after", true}}}, {"version", {{"before", version}, {"after", new_version}}}},
+                     reason, change.request_id});
+  tx.commit();
 }
 
 }  // namespace persistence

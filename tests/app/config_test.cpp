@@ -9,7 +9,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A config folder of its own per test, with the seed files the [plan] table names.
+// A config folder of its own per test, with the seed files the [plan] table names and the
+// shipped workflow definition the [workflow] table names.
 class ConfigFile : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -18,6 +19,8 @@ class ConfigFile : public ::testing::Test {
     fs::create_directories(dir_ / "honjo");
     std::ofstream(dir_ / "honjo" / "departments.toml") << "";
     std::ofstream(dir_ / "honjo" / "plan.toml") << "";
+    fs::create_directories(dir_ / "workflows");
+    fs::copy_file(fs::path(SHINCHOKU_SOURCE_DIR) / "config" / "workflows" / "default.toml", dir_ / "workflows" / "default.toml");
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -47,12 +50,24 @@ class ConfigFile : public ::testing::Test {
     return "";
   }
 
+  // The required tables after [database]: [plan] and [workflow].
   static constexpr const char* kPlan = R"(
 [plan]
 code = "honjo"
 departments = "honjo/departments.toml"
 plan = "honjo/plan.toml"
+
+[workflow]
+definition = "workflows/default.toml"
 )";
+
+  static constexpr const char* kPlanOnly = R"(
+[plan]
+code = "honjo"
+departments = "honjo/departments.toml"
+plan = "honjo/plan.toml"
+)";
+  static constexpr const char* kDatabase = "[database]\nurl = \"postgresql://a@h/db\"\n";
 
   fs::path dir_;
   std::map<std::string, std::string> vars_;
@@ -69,6 +84,8 @@ TEST_F(ConfigFile, LoadsAMinimalFileWithDefaults) {
   EXPECT_EQ(cfg.server.listen, "127.0.0.1:8080");
   EXPECT_EQ(cfg.log.level, "info");
   EXPECT_EQ(cfg.plan.departments, dir_ / "honjo" / "departments.toml");
+  EXPECT_EQ(cfg.workflow.definition, dir_ / "workflows" / "default.toml");
+  EXPECT_TRUE(cfg.workflow.separation_of_duties);
 }
 
 TEST_F(ConfigFile, EnvironmentOverridesTheDatabaseUrls) {
@@ -156,9 +173,50 @@ TEST_F(ConfigFile, ShippedConfigurationLoads) {
   vars_["SHINCHOKU_DATABASE_URL"] = "postgresql://app:pw@127.0.0.1:5432/db";
   auto cfg = app::load_config(fs::path(SHINCHOKU_SOURCE_DIR) / "config" / "shinchoku.toml", env());
   EXPECT_EQ(cfg.plan.code, "honjo-chiiki-fukushi");
+  EXPECT_EQ(cfg.workflow.definition, fs::path(SHINCHOKU_SOURCE_DIR) / "config" / "workflows" / "default.toml");
+  EXPECT_TRUE(cfg.workflow.separation_of_duties);
 }
 
 TEST_F(ConfigFile, ConfigPathComesFromTheEnvironmentFirst) {
   vars_["SHINCHOKU_CONFIG"] = "/etc/shinchoku/custom.toml";
   EXPECT_EQ(app::default_config_path(env()), fs::path("/etc/shinchoku/custom.toml"));
+}
+
+TEST_F(ConfigFile, ReadsSeparationOfDutiesAndDescribesTheWorkflow) {
+  auto cfg = load(std::string(kDatabase) + kPlan + "separation_of_duties = false\n");
+  EXPECT_FALSE(cfg.workflow.separation_of_duties);
+  auto text = app::describe(cfg);
+  EXPECT_NE(text.find("[workflow]"), std::string::npos) << text;
+  EXPECT_NE(text.find("separation_of_duties = false"), std::string::npos) << text;
+  EXPECT_NE(text.find((dir_ / "workflows" / "default.toml").string()), std::string::npos) << text;
+}
+
+TEST_F(ConfigFile, RefusesAMissingWorkflowDefinition) {
+  auto why = refusal(std::string(kDatabase) + kPlanOnly);
+  EXPECT_NE(why.find("shinchoku.toml: workflow.definition: is required"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlanOnly + "[workflow]\ndefinition = \"\"\n");
+  EXPECT_NE(why.find("shinchoku.toml:9: workflow.definition: is required"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlanOnly + "[workflow]\ndefinition = \"workflows/nowhere.toml\"\n");
+  EXPECT_NE(why.find("shinchoku.toml:9: workflow.definition: "), std::string::npos) << why;
+  EXPECT_NE(why.find("nowhere.toml does not exist"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesAWrongTypeOrUnknownKeyInTheWorkflowSection) {
+  auto why = refusal(std::string(kDatabase) + kPlan + "separation_of_duties = \"yes\"\n");
+  EXPECT_NE(why.find("shinchoku.toml:11: workflow.separation_of_duties: must be true or false, not a string"), std::string::npos)
+      << why;
+  why = refusal(std::string(kDatabase) + kPlan + "separation_of_duty = true\n");
+  EXPECT_NE(why.find("shinchoku.toml:11: workflow.separation_of_duty: unknown key"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlanOnly + "[workflow]\ndefinition = 1\n");
+  EXPECT_NE(why.find("shinchoku.toml:9: workflow.definition: must be a string, not an integer"), std::string::npos) << why;
+}
+
+TEST_F(ConfigFile, RefusesABrokenWorkflowDefinitionWithItsOwnFileAndLine) {
+  std::ofstream(dir_ / "workflows" / "broken.toml") << "name = \"broken\"\ninitial_state = \"draft\"\nfinal_state = \"done\"\n"
+                                                      "[[state]]\nname = \"draft\"\nlabel = \"作成中\"\n";
+  auto why = refusal(std::string(kDatabase) + kPlanOnly + "[workflow]\ndefinition = \"workflows/broken.toml\"\n");
+  EXPECT_NE(why.find("broken.toml: the workflow has no [edit] table"), std::string::npos) << why;
+  std::ofstream(dir_ / "workflows" / "broken.toml", std::ios::app) << "[edit]\nstates = [\"draft\"]\nroles = [\"staff\"]\n";
+  why = refusal(std::string(kDatabase) + kPlanOnly + "[workflow]\ndefinition = \"workflows/broken.toml\"\n");
+  EXPECT_NE(why.find("broken.toml:3: final_state: \"done\" is not a state of the workflow"), std::string::npos) << why;
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "default_workflow.hpp"
 #include "engine/sheet_commands.hpp"
 
 using engine::Command;
@@ -15,29 +16,7 @@ using engine::Transition;
 
 namespace {
 
-model::Workflow default_workflow() {
-  model::Workflow w;
-  w.name = "default";
-  w.states = {"draft", "submitted", "approved", "accepted"};
-  w.initial_state = "draft";
-  w.final_state = "accepted";
-  w.edit_states = {"draft"};
-  w.edit_roles = {"staff", "coordinator"};
-  w.departmental_roles = {"staff", "approver"};
-  w.next_roles = {{"draft", {"staff"}}, {"submitted", {"approver"}}, {"approved", {"coordinator"}}, {"accepted", {}}};
-  w.actions = {
-      {"submit", "提出", {"draft"}, "submitted", {"staff", "coordinator"}, false, true},
-      {"approve", "承認", {"submitted"}, "approved", {"approver"}, false, false},
-      {"accept", "受理", {"approved"}, "accepted", {"coordinator"}, false, false},
-      {"return", "差戻し", {"submitted"}, "draft", {"approver", "coordinator"}, true, false},
-      {"send_back", "差戻し", {"approved"}, "draft", {"coordinator"}, true, false},
-      {"reopen", "再開", {"accepted"}, "draft", {"coordinator"}, true, false},
-  };
-  w.separations = {{"submit", "approve"}, {"approve", "accept"}};
-  return w;
-}
-
-const model::Workflow kWorkflow = default_workflow();
+const model::Workflow kWorkflow = testing_support::default_workflow();
 const model::GradeScale kGrades({{"A", "達成", true, false}, {"B", "未達成", true, false}, {"C", "検討中", false, true}, {"D", "中止", false, false}});
 const engine::Rules kRules{kWorkflow, kGrades, true};
 

@@ -5,6 +5,7 @@
 #include "persistence/database.hpp"
 #include "persistence/migrator.hpp"
 #include "persistence/seed.hpp"
+#include "small_plan.hpp"
 #include "test_database.hpp"
 
 using persistence::DatabaseError;
@@ -28,38 +29,6 @@ std::string refusal(PGconn* conn, const std::string& sql) {
     return e.what();
   }
   return "";
-}
-
-model::PlanSeed small_seed() {
-  model::PlanSeed s;
-  s.departments = {{"chiiki-fukushi", "地域福祉課", model::DepartmentKind::city, {}},
-                   {"kaigo-hoken", "介護保険課", model::DepartmentKind::city, {}},
-                   {"shakai-fukushi-kyogikai", "社会福祉協議会", model::DepartmentKind::outside, {"※社会福祉協議会"}}};
-  s.plan = {"honjo", "本庄市地域福祉計画", 2019, 2023,
-            {{"A", "達成", true, false}, {"B", "未達成", true, false}, {"C", "検討中", false, true}, {"D", "中止", false, false}}};
-  s.structure.strategies = {{"S1", "1 市民の生活を支える仕組みづくり"}};
-  s.structure.policies = {{"S1-P1", "S1", "(1) 相談支援の仕組みづくり"}};
-  s.structure.focuses = {{"S1-P1-F1", "S1-P1", "① 包括的な相談支援体制の構築"}};
-  model::Measure m1;
-  m1.id = "M01";
-  m1.policy_id = "S1-P1";
-  m1.focus_id = "S1-P1-F1";
-  m1.number = 6;
-  m1.title = "相談支援専門職の確保";
-  m1.plan_page = 75;
-  m1.related_departments = {"地域福祉課", "介護保険課"};
-  m1.schedule = {"調査・研究", "", "検討", "", "実施"};
-  m1.sheets = {6};
-  model::Measure m2 = m1;
-  m2.id = "M02";
-  m2.focus_id.reset();
-  m2.number.reset();
-  m2.plan_page.reset();
-  m2.relisted_from = "M01";
-  m2.schedule = {"", "", "", "", ""};
-  m2.sheets = {17, 18};
-  s.structure.measures = {m1, m2};
-  return s;
 }
 
 class Migrations : public ::testing::Test {
@@ -143,7 +112,7 @@ TEST_F(Migrations, ApplicationRoleCannotRunDdlButCanUseRows) {
   {
     soci::session sql;
     persistence::open_session(sql, db.owner_url());
-    persistence::apply_seed(sql, small_seed(), "test", "t-1");
+    persistence::apply_seed(sql, testing_support::small_seed(), "test", "t-1");
   }
   auto app = persistence::connect_libpq(db.app_url());
   EXPECT_NE(refusal(app.get(), "CREATE TABLE intruder (x int)"), "");
@@ -165,7 +134,7 @@ class DatabaseRules : public Migrations {
     migrate_all();
     soci::session sql;
     persistence::open_session(sql, db.owner_url());
-    persistence::apply_seed(sql, small_seed(), "test", "t-1");
+    persistence::apply_seed(sql, testing_support::small_seed(), "test", "t-1");
     persistence::exec(owner.get(), "INSERT INTO fiscal_year (year, plan_id, state) SELECT 2019, id, 'open' FROM plan", "year");
   }
 
@@ -253,19 +222,19 @@ TEST_F(Migrations, SeedIsIdempotentAndReadsBackAsWritten) {
   migrate_all();
   soci::session sql;
   persistence::open_session(sql, db.owner_url());
-  auto first = persistence::apply_seed(sql, small_seed(), "test", "t-1");
+  auto first = persistence::apply_seed(sql, testing_support::small_seed(), "test", "t-1");
   EXPECT_EQ(first.departments.added, 3);
   EXPECT_EQ(first.plan.added, 1);  // the plan with its grade scale
   EXPECT_TRUE(first.changed());
   auto events = scalar(owner.get(), "SELECT count(*) FROM audit_event");
   EXPECT_EQ(events, "9") << "3 departments, the plan, a strategy, a policy, a focus, 2 measures… and nothing else";
-  auto second = persistence::apply_seed(sql, small_seed(), "test", "t-1");
+  auto second = persistence::apply_seed(sql, testing_support::small_seed(), "test", "t-1");
   EXPECT_EQ(scalar(owner.get(), "SELECT count(*) FROM audit_event"), events) << "an unchanged seed writes no event";
   EXPECT_FALSE(second.changed()) << "departments changed " << second.departments.changed << ", structure changed "
                                  << second.structure.changed;
 
   auto back = persistence::load_plan(sql, "honjo");
-  auto want = small_seed();
+  auto want = testing_support::small_seed();
   ASSERT_EQ(back.departments.size(), want.departments.size());
   EXPECT_EQ(back.departments[2].aliases, want.departments[2].aliases);
   EXPECT_EQ(back.departments[2].kind, model::DepartmentKind::outside);
@@ -291,8 +260,8 @@ TEST_F(Migrations, SeedAppliesAnEditedFile) {
   migrate_all();
   soci::session sql;
   persistence::open_session(sql, db.owner_url());
-  persistence::apply_seed(sql, small_seed(), "test", "t-1");
-  auto edited = small_seed();
+  persistence::apply_seed(sql, testing_support::small_seed(), "test", "t-1");
+  auto edited = testing_support::small_seed();
   edited.departments[1].aliases = {"介護保険"};
   edited.structure.measures[0].schedule[1] = "準備";
   edited.structure.measures[0].related_departments = {"地域福祉課"};

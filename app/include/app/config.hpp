@@ -46,6 +46,11 @@ struct Config {
     std::filesystem::path structure;        // optional: empty when not configured
   } plan;
 
+  struct Workflow {
+    std::filesystem::path definition;  // absolute, resolved against the config file's folder; checked at load
+    bool separation_of_duties = true;  // apply the definition's [[separation]] rules
+  } workflow;
+
   // The URL that migrations use: the owner's, or the application's in a one-role setup.
   const std::string& migration_url() const { return database.owner_url.empty() ? database.url : database.owner_url; }
 };

@@ -38,7 +38,8 @@ int plan_show(const GlobalOptions& g, const std::string& format) {
   if (format == "json") {
     json::array grades;
     for (const auto& gr : p.grades) {
-      grades.push_back({{"code", gr.code}, {"label", gr.label}, {"results_required", gr.results_required}, {"under_study", gr.under_study}});
+      grades.push_back({{"code", gr.code}, {"label", gr.label}, {"results_required", gr.results_required}, {"under_study", gr.under_study},
+                        {"discontinues", gr.discontinues}});
     }
     json::array measures;
     for (const auto& m : s.measures) {
@@ -69,8 +70,8 @@ int plan_show(const GlobalOptions& g, const std::string& format) {
                            model::FiscalYear(p.last_year).label(), seed.departments.size());
   std::cout << "grades:";
   for (const auto& gr : p.grades) {
-    std::cout << fmt::format("  {} {}{}{}", gr.code, gr.label, gr.results_required ? " (成果 required)" : "",
-                             gr.under_study ? " (under study)" : "");
+    std::cout << fmt::format("  {} {}{}{}{}", gr.code, gr.label, gr.results_required ? " (成果 required)" : "",
+                             gr.under_study ? " (under study)" : "", gr.discontinues ? " (stops the measure)" : "");
   }
   std::cout << "\n";
   if (s.strategies.empty()) {

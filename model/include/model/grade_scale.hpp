@@ -13,6 +13,7 @@ struct Grade {
   std::string label;              // "達成"
   bool results_required = false;  // 成果 must be written before the sheet is submitted
   bool under_study = false;       // "still under study": the reminders chase these
+  bool discontinues = false;      // the measure is stopped: its sheet is not carried into the next year
 };
 
 class GradeScale {
@@ -26,6 +27,7 @@ class GradeScale {
   // An unknown code is neither: callers check contains() where it matters.
   bool results_required(std::string_view code) const;
   bool under_study(std::string_view code) const;
+  bool discontinues(std::string_view code) const;
   // "A, B, C or D" for messages.
   std::string codes_for_message() const;
 

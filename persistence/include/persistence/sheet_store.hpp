@@ -17,6 +17,14 @@ class PgSheetStore : public engine::SheetStore {
   soci::session& sql_;
 };
 
+// A sheet as it is now, without locking it, with last year's grade and 今後の方針 for reference.
+struct SheetDetails {
+  engine::SheetState state;
+  std::optional<std::string> previous_grade;
+  std::optional<std::string> previous_next_steps;
+};
+std::optional<SheetDetails> find_sheet(soci::session& sql, const engine::SheetRef& ref);
+
 // The audit trail's JSON for a field value.
 boost::json::value to_json(const model::FieldValue& v);
 

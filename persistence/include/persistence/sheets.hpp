@@ -47,4 +47,22 @@ struct ImportOutcome {
 // same and writes nothing.
 ImportOutcome import_year(soci::session& sql, const ImportRequest& request);
 
+struct SheetChange {
+  std::string actor;
+  std::string actor_grant;
+  std::string request_id;
+};
+
+// Adds a sheet for a measure and its executing departments to an open year (a coordinator's
+// job), as a draft in `initial_state`, audited with all its values. `sheet_no` 0 takes the next
+// free number. Refuses a closed or missing year, an unknown measure or department, a second
+// sheet for the same measure and departments, a number already used. Returns its id and number.
+std::pair<long long, int> add_sheet(soci::session& sql, const std::string& plan_code, int year, const std::string& measure_key,
+                                    const std::vector<std::string>& departments, int sheet_no, const std::string& initial_state,
+                                    const SheetChange& change);
+
+// Retires a sheet of an open year: kept for history, not carried into the next year. Audited
+// with the reason.
+void retire_sheet(soci::session& sql, long long sheet_id, int expected_version, const std::string& reason, const SheetChange& change);
+
 }  // namespace persistence

@@ -14,3 +14,7 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {application_role};
 GRANT SELECT, INSERT ON audit_event TO {application_role};
 GRANT SELECT ON audit_chain_head TO {application_role};
 GRANT SELECT, INSERT ON table_import TO {application_role};
+-- Users: the application adds, changes and disables users (never deletes them: the audit
+-- trail names them), and adds and removes grants.
+GRANT SELECT, INSERT, UPDATE ON app_user TO {application_role};
+GRANT SELECT, INSERT, DELETE ON user_grant TO {application_role};

@@ -9,4 +9,4 @@ SELECT s.id, s.fiscal_year, s.sheet_no, m.key, s.grade, s.state,
   JOIN fiscal_year y ON y.year = s.fiscal_year
  WHERE CASE WHEN CAST(:id AS bigint) > 0 THEN s.id = CAST(:id AS bigint)
             ELSE s.fiscal_year = CAST(:year AS integer) AND s.sheet_no = CAST(:sheet_no AS integer) END
-   FOR UPDATE OF s
+   FOR UPDATE OF s FOR SHARE OF y

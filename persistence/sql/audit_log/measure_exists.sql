@@ -1,0 +1,1 @@
+SELECT count(*) FROM measure WHERE key = :measure_key

@@ -1,0 +1,47 @@
+-- Everything `audit verify` reads, as one stream through a server-side cursor (run with libpq:
+-- no bind parameters), grouped by entity and in chain order within it:
+--   kind 0: each event, its raw columns as the canonical form spells them (AUDIT.md);
+--   kind 1: the chain's row in audit_chain_head;
+--   kind 2: for entity_type 'sheet', the sheet row rendered as the object its events replay to.
+-- Heads and sheet rows come in the same sort as the events, so a head without events, a sheet
+-- without events and a sheet chain without a row all show up where they belong, and memory on
+-- the client does not grow with the number of events. The order is the database's collation;
+-- the verifier only needs each entity's records to be contiguous.
+-- A sheet's retired flag (added by a later migration) is taken when the row has it, so this
+-- query runs on every schema version.
+DECLARE audit_verify_stream NO SCROLL CURSOR FOR
+SELECT x.kind, x.entity_type, x.entity_id, x.position, x.id, x.occurred_at, x.actor, x.actor_grant, x.action,
+       x.body, x.comment, x.request_id, x.prev_hash, x.hash
+  FROM (
+    SELECT 0 AS kind, e.entity_type, e.entity_id, e.chain_position AS position, e.id,
+           to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at,
+           e.actor, e.actor_grant, e.action, CAST(e.changes AS text) AS body, e.comment, e.request_id,
+           encode(e.prev_hash, 'hex') AS prev_hash, encode(e.hash, 'hex') AS hash
+      FROM audit_event e
+    UNION ALL
+    SELECT 1, h.entity_type, h.entity_id, h.length, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           encode(h.head_hash, 'hex')
+      FROM audit_chain_head h
+    UNION ALL
+    SELECT 2, 'sheet', CAST(s.id AS text), NULL, NULL, NULL, NULL, NULL, NULL,
+           CAST(jsonb_build_object(
+             'fiscal_year', s.fiscal_year,
+             'sheet_no', s.sheet_no,
+             'measure', m.key,
+             'departments', (SELECT coalesce(jsonb_agg(d.name ORDER BY o.ord), CAST('[]' AS jsonb))
+                               FROM unnest(s.department_order) WITH ORDINALITY AS o(id, ord)
+                               JOIN department d ON d.id = o.id),
+             'grade', s.grade,
+             'actions', s.actions,
+             'results', s.results,
+             'next_steps', s.next_steps,
+             'state', s.state,
+             'version', s.version)
+           || CASE WHEN jsonb_exists(to_jsonb(s), 'retired')
+                   THEN jsonb_build_object('retired', to_jsonb(s) -> 'retired')
+                   ELSE CAST('{}' AS jsonb) END AS text),
+           NULL, NULL, NULL, NULL
+      FROM sheet s
+      JOIN measure m ON m.id = s.measure_id
+  ) AS x
+ ORDER BY x.entity_type, x.entity_id, x.kind, x.position

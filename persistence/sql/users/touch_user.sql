@@ -1,0 +1,1 @@
+UPDATE app_user SET updated_at = now() WHERE id = :id

@@ -1,0 +1,289 @@
+#include "persistence/audit_log.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "engine/errors.hpp"
+#include "sql_files.hpp"
+
+namespace persistence {
+
+namespace json = boost::json;
+using namespace std::chrono;
+
+namespace {
+
+constexpr hours kJst{9};  // Japan keeps no daylight saving time: a fixed +09:00
+
+[[noreturn]] void bad_time(std::string_view text, std::string_view why) {
+  throw engine::DomainError(fmt::format(
+      "{:?} is not a time ({}): give RFC 3339 with an offset (2020-04-01T09:00:00+09:00, 2020-04-01T00:00:00Z) "
+      "or a date (2020-04-01, meaning 00:00 JST)", text, why));
+}
+
+// Reads `n` decimal digits at `pos`.
+std::optional<int> digits(std::string_view s, std::size_t pos, std::size_t n) {
+  if (pos + n > s.size()) return std::nullopt;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+std::optional<std::string> optional_text(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) != soci::i_ok) return std::nullopt;
+  return r.get<std::string>(i);
+}
+
+struct TimeBinds {
+  std::string since, until;
+  soci::indicator since_ind = soci::i_null, until_ind = soci::i_null;
+  explicit TimeBinds(const TimeRange& range) {
+    if (range.since) {
+      since = format_utc(*range.since);
+      since_ind = soci::i_ok;
+    }
+    if (range.until) {
+      until = format_utc(*range.until);
+      until_ind = soci::i_ok;
+    }
+  }
+};
+
+// The columns every log query selects, in its order.
+std::vector<LoggedEvent> read_events(soci::rowset<soci::row>& rows) {
+  std::vector<LoggedEvent> out;
+  for (const auto& r : rows) {
+    LoggedEvent e;
+    e.id = r.get<long long>(0);
+    e.entity_type = r.get<std::string>(1);
+    e.entity_id = r.get<std::string>(2);
+    e.chain_position = r.get<int>(3);
+    e.occurred_at = r.get<std::string>(4);
+    e.actor = r.get<std::string>(5);
+    e.actor_grant = optional_text(r, 6);
+    e.action = r.get<std::string>(7);
+    auto changes = json::parse(r.get<std::string>(8));
+    if (changes.is_object()) e.changes = std::move(changes.as_object());
+    e.comment = optional_text(r, 9);
+    e.request_id = optional_text(r, 10);
+    e.hash = r.get<std::string>(11);
+    if (r.get_indicator(12) == soci::i_ok) e.sheet_year = r.get<int>(12);
+    if (r.get_indicator(13) == soci::i_ok) e.sheet_no = r.get<int>(13);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string csv_field(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char c : text) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  return out;
+}
+
+}  // namespace
+
+// ---- time ------------------------------------------------------------------------------------
+
+TimePoint parse_time_argument(std::string_view text) {
+  auto year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
+  if (!year || !month || !day || text.size() < 10 || text[4] != '-' || text[7] != '-') bad_time(text, "no date YYYY-MM-DD");
+  const year_month_day ymd{std::chrono::year{*year}, std::chrono::month{static_cast<unsigned>(*month)},
+                           std::chrono::day{static_cast<unsigned>(*day)}};
+  if (!ymd.ok()) bad_time(text, "no such day");
+  const sys_days date{ymd};
+  if (text.size() == 10) return TimePoint(date - kJst);
+
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') bad_time(text, "the time must follow 'T'");
+  auto hour = digits(text, 11, 2), minute = digits(text, 14, 2), second = digits(text, 17, 2);
+  if (!hour || !minute || !second || text.size() < 19 || text[13] != ':' || text[16] != ':') bad_time(text, "no time HH:MM:SS");
+  if (*hour > 23 || *minute > 59 || *second > 59) bad_time(text, "hour, minute or second out of range");
+  std::size_t pos = 19;
+  nanoseconds fraction{0};
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    std::size_t first = pos;
+    long long ns = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (pos - first < 9) ns = ns * 10 + (text[pos] - '0');
+      ++pos;
+    }
+    if (pos == first) bad_time(text, "no digits after '.'");
+    for (std::size_t n = pos - first; n < 9; ++n) ns *= 10;
+    fraction = nanoseconds(ns);
+  }
+  minutes offset{0};
+  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+    ++pos;
+  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    auto oh = digits(text, pos + 1, 2), om = digits(text, pos + 4, 2);
+    if (!oh || !om || text.size() < pos + 6 || text[pos + 3] != ':' || *oh > 23 || *om > 59) bad_time(text, "the offset must be ±HH:MM");
+    offset = hours(*oh) + minutes(*om);
+    if (text[pos] == '-') offset = -offset;
+    pos += 6;
+  } else {
+    bad_time(text, "no offset: add Z or +09:00");
+  }
+  if (pos != text.size()) bad_time(text, "text after the offset");
+  const auto local = date + hours(*hour) + minutes(*minute) + seconds(*second);
+  return time_point_cast<TimePoint::duration>(local - offset + fraction);
+}
+
+std::string format_utc(TimePoint t) {
+  const auto us = floor<microseconds>(t);
+  const auto day = floor<days>(us);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{us - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                     hms.subseconds().count());
+}
+
+std::string format_jst(TimePoint t) {
+  const auto s = floor<seconds>(t) + kJst;
+  const auto day = floor<days>(s);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{s - day};
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} JST", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+}
+
+// ---- queries ---------------------------------------------------------------------------------
+
+std::optional<long long> find_sheet_id(soci::session& sql, int fiscal_year, int sheet_no) {
+  long long id = 0;
+  sql << sql_text("audit_log/find_sheet.sql"), soci::use(fiscal_year, "year"), soci::use(sheet_no, "sheet_no"), soci::into(id);
+  if (!sql.got_data()) return std::nullopt;
+  return id;
+}
+
+std::vector<LoggedEvent> sheet_events(soci::session& sql, long long sheet_id, const TimeRange& range) {
+  TimeBinds t(range);
+  const std::string id = std::to_string(sheet_id);
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("audit_log/sheet_events.sql"), soci::use(id, "sheet_id"),
+                                  soci::use(t.since, t.since_ind, "since"), soci::use(t.until, t.until_ind, "until"));
+  return read_events(rows);
+}
+
+std::vector<LoggedEvent> measure_events(soci::session& sql, const std::string& measure_key, const TimeRange& range) {
+  long long measures = 0;
+  sql << sql_text("audit_log/measure_exists.sql"), soci::use(measure_key, "measure_key"), soci::into(measures);
+  if (measures == 0) throw engine::DomainError(fmt::format("no measure has the key {:?} (see `shinchoku plan show`)", measure_key));
+  TimeBinds t(range);
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("audit_log/measure_events.sql"), soci::use(measure_key, "measure_key"),
+                                  soci::use(t.since, t.since_ind, "since"), soci::use(t.until, t.until_ind, "until"));
+  return read_events(rows);
+}
+
+std::vector<LoggedEvent> actor_events(soci::session& sql, const std::string& actor, const TimeRange& range) {
+  TimeBinds t(range);
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("audit_log/actor_events.sql"), soci::use(actor, "actor"),
+                                  soci::use(t.since, t.since_ind, "since"), soci::use(t.until, t.until_ind, "until"));
+  return read_events(rows);
+}
+
+void apply_changes(json::object& state, const json::object& changes) {
+  for (const auto& [field, change] : changes) {
+    const json::value* after = change.is_object() ? change.as_object().if_contains("after") : nullptr;
+    state[field] = after != nullptr ? *after : json::value(nullptr);
+  }
+}
+
+json::object sheet_as_of(soci::session& sql, long long sheet_id, TimePoint t) {
+  const std::string id = std::to_string(sheet_id);
+  const std::string at = format_utc(t);
+  json::object state;
+  int events = 0;
+  soci::rowset<std::string> rows = (sql.prepare << sql_text("audit_log/sheet_events_until.sql"), soci::use(id, "sheet_id"),
+                                    soci::use(at, "at"));
+  for (const auto& changes : rows) {
+    auto v = json::parse(changes);
+    if (v.is_object()) apply_changes(state, v.as_object());
+    ++events;
+  }
+  if (events == 0) {
+    std::string first;
+    soci::indicator ind = soci::i_null;
+    sql << sql_text("audit_log/first_sheet_event.sql"), soci::use(id, "sheet_id"), soci::into(first, ind);
+    if (ind != soci::i_ok) throw engine::DomainError(fmt::format("sheet {} has no events in the audit trail", sheet_id));
+    throw engine::DomainError(fmt::format("sheet {} did not exist yet at {}: its first event is at {}", sheet_id, at, first));
+  }
+  return state;
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+json::object event_json(const LoggedEvent& e) {
+  auto text_or_null = [](const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); };
+  return {{"id", e.id},
+          {"entity_type", e.entity_type},
+          {"entity_id", e.entity_id},
+          {"chain_position", e.chain_position},
+          {"occurred_at", e.occurred_at},
+          {"actor", e.actor},
+          {"actor_grant", text_or_null(e.actor_grant)},
+          {"action", e.action},
+          {"changes", e.changes},
+          {"comment", text_or_null(e.comment)},
+          {"request_id", text_or_null(e.request_id)},
+          {"hash", e.hash}};
+}
+
+std::string events_json(const std::vector<LoggedEvent>& events) {
+  json::array a;
+  a.reserve(events.size());
+  for (const auto& e : events) a.push_back(event_json(e));
+  return json::serialize(a) + "\n";
+}
+
+std::string events_jsonl(const std::vector<LoggedEvent>& events) {
+  std::string out;
+  for (const auto& e : events) out += json::serialize(event_json(e)) + "\n";
+  return out;
+}
+
+std::string events_csv(const std::vector<LoggedEvent>& events) {
+  std::string out = "\xEF\xBB\xBF";
+  out += "id,entity_type,entity_id,chain_position,occurred_at,actor,actor_grant,action,changes,comment,request_id,hash\r\n";
+  for (const auto& e : events) {
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\r\n", e.id, csv_field(e.entity_type), csv_field(e.entity_id),
+                       e.chain_position, e.occurred_at, csv_field(e.actor), csv_field(e.actor_grant.value_or("")),
+                       csv_field(e.action), csv_field(json::serialize(e.changes)), csv_field(e.comment.value_or("")),
+                       csv_field(e.request_id.value_or("")), e.hash);
+  }
+  return out;
+}
+
+std::string events_text(const std::vector<LoggedEvent>& events) {
+  std::string out;
+  for (const auto& e : events) {
+    std::string entity = fmt::format("{} {}", e.entity_type, e.entity_id);
+    if (e.sheet_year && e.sheet_no) entity += fmt::format(" ({} no. {})", *e.sheet_year, *e.sheet_no);
+    std::vector<std::string> names;
+    for (const auto& [key, value] : e.changes) names.emplace_back(key);
+    std::sort(names.begin(), names.end());
+    std::string fields;
+    for (const auto& name : names) fields += (fields.empty() ? "" : ", ") + name;
+    if (fields.empty()) fields = "-";
+    out += fmt::format("{}  {}  {}  {} #{}  [{}]", format_jst(parse_time_argument(e.occurred_at)), e.actor, e.action, entity,
+                       e.chain_position, fields);
+    if (e.comment && !e.comment->empty()) out += "  " + one_line(*e.comment);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace persistence

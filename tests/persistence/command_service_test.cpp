@@ -1,0 +1,199 @@
+// The command service on a real PostgreSQL: one transaction per command, one winner per
+// version, and the audit trail that rebuilds every step.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "default_workflow.hpp"
+#include "persistence/audit_log.hpp"
+#include "persistence/audit_verify.hpp"
+#include "persistence/database.hpp"
+#include "persistence/migrator.hpp"
+#include "persistence/seed.hpp"
+#include "persistence/sheet_store.hpp"
+#include "persistence/sheets.hpp"
+#include "persistence/years.hpp"
+#include "small_plan.hpp"
+#include "test_database.hpp"
+
+using engine::Command;
+using engine::CommandError;
+using engine::EditFields;
+using engine::Refusal;
+using engine::Transition;
+
+namespace {
+
+const model::Workflow kWorkflow = testing_support::default_workflow();
+const model::GradeScale kGrades(testing_support::small_seed().plan.grades);
+
+class CommandService : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto owner = persistence::connect_libpq(db.owner_url());
+    persistence::migrate(owner.get(), persistence::bundled_migrations(), db.app_role());
+    soci::session sql;
+    persistence::open_session(sql, db.owner_url());
+    persistence::apply_seed(sql, testing_support::small_seed(), "test", "t-seed");
+    sql << "INSERT INTO fiscal_year (year, plan_id, state) SELECT 2020, id, 'open' FROM plan";
+    sheet_id = persistence::add_sheet(sql, "honjo", 2020, "M01", {"地域福祉課", "介護保険課"}, 6, "draft", {"cli:test", "coordinator", "t-add"}).first;
+  }
+
+  engine::Decision run(const Command& c, const model::Actor& actor) {
+    soci::session sql;
+    persistence::open_session(sql, db.app_url());
+    persistence::PgSheetStore store(sql);
+    engine::CommandService service(store, {kWorkflow, kGrades, true});
+    return service.execute({sheet_id, std::nullopt, std::nullopt}, c, actor, "t-cmd");
+  }
+
+  engine::SheetState current() {
+    soci::session sql;
+    persistence::open_session(sql, db.app_url());
+    return persistence::find_sheet(sql, {sheet_id, std::nullopt, std::nullopt})->state;
+  }
+
+  persistence::VerifyReport verify() {
+    soci::session sql;
+    persistence::open_session(sql, db.owner_url());
+    return persistence::verify_audit(sql, {});
+  }
+
+  testing_support::ScratchDatabase db;
+  long long sheet_id = 0;
+  model::Actor staff{"tanaka", {{"staff", "地域福祉課"}}};
+  model::Actor approver{"kacho", {{"approver", "介護保険課"}}};
+  model::Actor coordinator{"coord", {{"coordinator", std::nullopt}}};
+};
+
+Command edit_all(int version, const std::string& grade, const std::string& text) {
+  return {EditFields{grade, "取組:" + text, "成果:" + text, "方針:" + text}, version, std::nullopt};
+}
+Command act(const std::string& action, int version, std::optional<std::string> comment = std::nullopt) {
+  return {Transition{action}, version, std::move(comment)};
+}
+
+}  // namespace
+
+TEST_F(CommandService, FullCycleIsRebuiltFromTheEventsAtEveryStep) {
+  struct Step {
+    Command command;
+    model::Actor* actor;
+  };
+  std::vector<Step> steps = {
+      {edit_all(1, "B", "一回目"), &staff},
+      {act("submit", 2), &staff},
+      {act("return", 3, "成果をもっと具体的に"), &approver},
+      {edit_all(4, "A", "二回目"), &staff},
+      {act("submit", 5), &staff},
+      {act("approve", 6), &approver},
+      {act("accept", 7), &coordinator},
+      {act("reopen", 8, "数字の誤りを直す"), &coordinator},
+  };
+  std::vector<std::pair<persistence::TimePoint, engine::SheetState>> snapshots;
+  auto now = [&] {
+    soci::session sql;
+    persistence::open_session(sql, db.app_url());
+    std::string t;
+    sql << "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", soci::into(t);
+    return persistence::parse_time_argument(t);
+  };
+  snapshots.emplace_back(now(), current());
+  for (const auto& step : steps) {
+    run(step.command, *step.actor);
+    snapshots.emplace_back(now(), current());
+  }
+  EXPECT_EQ(current().sheet.state, "draft");
+  EXPECT_EQ(current().sheet.version, 9);
+  EXPECT_EQ(current().sheet.grade, "A");
+
+  soci::session sql;
+  persistence::open_session(sql, db.app_url());
+  for (std::size_t i = 0; i < snapshots.size(); ++i) {
+    const auto& [t, want] = snapshots[i];
+    auto got = persistence::sheet_as_of(sql, sheet_id, t);
+    SCOPED_TRACE(fmt::format("after step {}", i));
+    EXPECT_EQ(got.at("state").as_string(), want.sheet.state);
+    EXPECT_EQ(got.at("version").as_int64(), want.sheet.version);
+    EXPECT_EQ(got.at("actions").as_string(), want.sheet.actions);
+    EXPECT_EQ(got.at("results").as_string(), want.sheet.results);
+    EXPECT_EQ(got.at("next_steps").as_string(), want.sheet.next_steps);
+    EXPECT_EQ(got.at("grade").is_null() ? std::optional<std::string>() : std::optional<std::string>(got.at("grade").as_string()),
+              want.sheet.grade);
+  }
+  // The history says who did what with which grant, and keeps the return's comment.
+  auto events = persistence::sheet_events(sql, sheet_id);
+  ASSERT_EQ(events.size(), 9u);  // the creation and eight commands
+  EXPECT_EQ(events[3].action, "return");
+  EXPECT_EQ(events[3].actor, "kacho");
+  EXPECT_EQ(events[3].actor_grant, "approver@介護保険課");
+  EXPECT_EQ(events[3].comment, "成果をもっと具体的に");
+  EXPECT_EQ(events[3].request_id, "t-cmd");
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
+}
+
+TEST_F(CommandService, RefusedCommandsWriteNothing) {
+  const auto before = current();
+  soci::session sql;
+  persistence::open_session(sql, db.app_url());
+  std::string events_before;
+  sql << "SELECT CAST(count(*) AS text) FROM audit_event", soci::into(events_before);
+  for (auto [command, actor, refusal] : {
+           std::tuple{act("approve", 1), &approver, Refusal::invalid_state},          // a draft
+           std::tuple{act("submit", 1), &staff, Refusal::invalid_value},              // incomplete
+           std::tuple{edit_all(1, "A", "x"), &approver, Refusal::forbidden},           // approvers do not write
+           std::tuple{edit_all(7, "A", "x"), &staff, Refusal::conflict},               // stale
+           std::tuple{edit_all(1, "E", "x"), &staff, Refusal::invalid_value},          // not a grade
+           std::tuple{act("accept", 1), &staff, Refusal::forbidden},
+       }) {
+    try {
+      run(command, *actor);
+      ADD_FAILURE() << "accepted";
+    } catch (const CommandError& e) {
+      EXPECT_EQ(e.refusal(), refusal) << e.what();
+    }
+  }
+  std::string events_after;
+  sql << "SELECT CAST(count(*) AS text) FROM audit_event", soci::into(events_after);
+  EXPECT_EQ(events_after, events_before);
+  EXPECT_TRUE(current().sheet.same_content(before.sheet));
+  EXPECT_EQ(current().sheet.version, before.sheet.version);
+}
+
+TEST_F(CommandService, EightWritersOnOneVersionMakeOneWinner) {
+  std::atomic<int> wins{0}, conflicts{0}, other{0};
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      soci::session sql;
+      persistence::open_session(sql, db.app_url());
+      persistence::PgSheetStore store(sql);
+      engine::CommandService service(store, {kWorkflow, kGrades, true});
+      while (!go) std::this_thread::yield();
+      try {
+        service.execute({sheet_id, std::nullopt, std::nullopt}, edit_all(1, "B", fmt::format("writer {}", i)), staff, fmt::format("t-{}", i));
+        ++wins;
+      } catch (const CommandError& e) {
+        (e.refusal() == Refusal::conflict ? conflicts : other)++;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins, 1);
+  EXPECT_EQ(conflicts, 7);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(current().sheet.version, 2);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
+}
+
+TEST_F(CommandService, YearDoesNotCloseWhileASheetIsNotFinal) {
+  soci::session sql;
+  persistence::open_session(sql, db.app_url());
+  EXPECT_THROW(persistence::close_year(sql, 2020, "accepted", {"coord", std::string("coordinator"), "t-close"}), engine::DomainError)
+      << "a draft is still open";
+}
