@@ -27,7 +27,7 @@ model::Actor load_actor(soci::session& sql, const std::string& login) {
   if (!user) throw engine::DomainError(fmt::format("user {:?} does not exist", login));
   if (!user->active) throw engine::DomainError(fmt::format("user {:?} is disabled", login));
   model::Actor actor{user->login, {}};
-  for (const auto& g : user->grants) actor.grants.push_back({g.role, g.department_name});
+  for (const auto& g : user->grants) actor.grants.push_back({g.role, g.department_name, g.department_code});
   return actor;
 }
 

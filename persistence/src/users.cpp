@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -208,10 +209,6 @@ bool insert_grant(soci::session& sql, long long user_id, const ResolvedGrant& gr
       soci::use(department_id, department_ind, "department_id"), soci::into(id);
   return sql.got_data();
 }
-
-}  // namespace
-
-namespace {
 
 // A new user's fields as stored: the display name and email trimmed, the login for a missing
 // display name.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../cli_support.hpp"
+#include "app/workflow_file.hpp"
 #include "engine/errors.hpp"
 #include "persistence/database.hpp"
 #include "persistence/password.hpp"
@@ -21,8 +22,12 @@ namespace json = boost::json;
 
 // The roles and which of them act for a department. For now a fixed set; the workflow
 // definition in config/ will supply them, and then only this function changes.
-persistence::RoleRules role_rules(const Config& /*cfg*/) {
-  return {{"staff", "approver", "coordinator", "auditor", "admin", "committee"}, {"staff", "approver"}};
+// The roles a grant may name come from the workflow definition: what varies between cities
+// is configuration.
+persistence::RoleRules role_rules(const Config& cfg) {
+  const auto workflow = load_workflow(cfg.workflow.definition);
+  const auto roles = workflow.roles();
+  return {{roles.begin(), roles.end()}, {workflow.departmental_roles.begin(), workflow.departmental_roles.end()}};
 }
 
 // The password from standard input: one line, its line break removed. From a terminal the

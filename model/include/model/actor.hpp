@@ -9,8 +9,13 @@ namespace model {
 
 struct Grant {
   std::string role;                       // staff, approver, coordinator, auditor, admin, committee …
-  std::optional<std::string> department;  // Japanese name, for departmental roles
-  std::string text() const { return department ? role + "@" + *department : role; }
+  std::optional<std::string> department;       // Japanese name, for departmental roles
+  std::optional<std::string> department_code = std::nullopt;  // its code, which the audit trail names
+  // How the audit trail names the grant used: approver@chiiki-fukushi, coordinator.
+  std::string text() const {
+    if (department_code) return role + "@" + *department_code;
+    return department ? role + "@" + *department : role;
+  }
 };
 
 struct Actor {
