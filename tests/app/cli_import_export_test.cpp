@@ -45,7 +45,7 @@ class Shinchoku {
     }
     return out;
   }
-  ScratchDatabase db;
+  ScratchDatabase db{testing_support::Schema::migrated};
 };
 
 std::filesystem::path temp_file(const std::string& name) {

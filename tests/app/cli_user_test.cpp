@@ -63,7 +63,7 @@ class Shinchoku {
     }
     return out;
   }
-  ScratchDatabase db;
+  ScratchDatabase db{testing_support::Schema::migrated};
 };
 
 json::object user_of(const json::value& list, const std::string& login) {

@@ -31,8 +31,6 @@ const model::GradeScale kGrades(testing_support::small_seed().plan.grades);
 class CommandService : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto owner = persistence::connect_libpq(db.owner_url());
-    persistence::migrate(owner.get(), persistence::bundled_migrations(), db.app_role());
     soci::session sql;
     persistence::open_session(sql, db.owner_url());
     persistence::apply_seed(sql, testing_support::small_seed(), "test", "t-seed");
@@ -60,7 +58,7 @@ class CommandService : public ::testing::Test {
     return persistence::verify_audit(sql, {});
   }
 
-  testing_support::ScratchDatabase db;
+  testing_support::ScratchDatabase db{testing_support::Schema::migrated};
   long long sheet_id = 0;
   model::Actor staff{"tanaka", {{"staff", "地域福祉課"}}};
   model::Actor approver{"kacho", {{"approver", "介護保険課"}}};

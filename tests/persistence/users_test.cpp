@@ -88,7 +88,7 @@ class Users : public ::testing::Test {
     return scalar(owner.get(), "SELECT coalesce(string_agg(e::text, E'\\n' ORDER BY id), '') FROM audit_event e");
   }
 
-  ScratchDatabase db;
+  ScratchDatabase db{testing_support::Schema::migrated};
   persistence::PgConnection owner = persistence::connect_libpq(db.owner_url());
   soci::session sql;
   const std::string hash = persistence::hash_password(kPassword);
