@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "toml_support.hpp"
+
 #include "app/workflow_file.hpp"
 #include "persistence/connection.hpp"
 
@@ -45,18 +47,6 @@ std::string_view kind_name(Kind k) {
     case Kind::table: return "a table";
   }
   return "?";
-}
-
-std::string_view node_kind_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
-  }
 }
 
 class Checker {
