@@ -203,6 +203,11 @@ SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed, const std
     const auto* was = find_by(old.departments, d.code, &model::Department::code);
     auto before = was ? std::optional<json::object>(to_json(*was)) : std::nullopt;
     audit.record(report.departments, "department", d.code, before ? &*before : nullptr, to_json(d));
+    if (was && was->name != d.name) {
+      const std::string comment = fmt::format("department {} renamed from {} to {}", d.code, was->name, d.name);
+      sql << sql_text("seed/audit_department_rename.sql"), soci::use(actor, "actor"), soci::use(d.code, "code"),
+          soci::use(was->name, "old_name"), soci::use(comment, "comment"), soci::use(request_id, "request_id");
+    }
   }
   {
     auto before = had_plan ? std::optional<json::object>(to_json(old.plan)) : std::nullopt;

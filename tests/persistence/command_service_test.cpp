@@ -195,3 +195,20 @@ TEST_F(CommandService, YearDoesNotCloseWhileASheetIsNotFinal) {
   EXPECT_THROW(persistence::close_year(sql, 2020, "accepted", {"coord", std::string("coordinator"), "t-close"}), engine::DomainError)
       << "a draft is still open";
 }
+
+TEST_F(CommandService, RenamingADepartmentKeepsItsSheetsHistoriesTrue) {
+  run(edit_all(1, "B", "改名前"), staff);
+  auto renamed = testing_support::small_seed();
+  renamed.departments[0].name = "福祉政策課";
+  renamed.departments[0].aliases = {"地域福祉課"};
+  renamed.structure.measures[0].related_departments[0] = "福祉政策課";
+  renamed.structure.measures[1].related_departments[0] = "福祉政策課";
+  soci::session sql;
+  persistence::open_session(sql, db.owner_url());
+  persistence::apply_seed(sql, renamed, "test", "t-rename");
+  EXPECT_EQ(current().sheet.departments, (std::vector<std::string>{"福祉政策課", "介護保険課"}));
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
+  auto events = persistence::sheet_events(sql, sheet_id);
+  EXPECT_EQ(events.back().action, "rename_department");
+}
