@@ -52,7 +52,8 @@ int run_cli(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return kRefused;
   } catch (const soci::soci_error& e) {
-    spdlog::error("database: {}", e.what());
+    // Only the server's message: SOCI's what() lists every bound value, which may be a secret.
+    spdlog::error("database: {}", e.get_error_message());
     return kRefused;
   } catch (const std::exception& e) {
     spdlog::error("unexpected error: {}", e.what());

@@ -224,17 +224,17 @@ ParsedTable parse_progress_table(std::string_view text, std::string_view file_na
       if (i + 1 >= cells.size() || !positive_integer(cells[i + 1])) return false;
       return (allow_empty_grade && cells[i].empty()) || looks_like_grade(cells[i], scale);
     };
+    // The header's own columns first, when 主な実行課 there names known departments: our exports
+    // and clean tables. An ungraded sheet can only be told this way.
+    auto names_known_departments = [&](std::size_t k) {
+      if (k >= cells.size()) return false;
+      auto names = split_departments(cells[k]);
+      return !names.empty() && std::all_of(names.begin(), names.end(), [&](const auto& n) { return department_names.contains(n); });
+    };
+    if (sheet_pattern(kGradeColumn, true) && names_known_departments(kGradeColumn + 2)) at = kGradeColumn;
+    // Then the PDF's shifted rows: the grade anywhere from the 9th to the 23rd cell.
     for (std::size_t i = kFirstGradeColumn; i <= kLastGradeColumn && !at; ++i) {
       if (sheet_pattern(i, false)) at = i;
-    }
-    // An ungraded sheet (our own exports of open years) can only be told by the header's
-    // columns, and only when its 主な実行課 names known departments: a measure number followed by
-    // a title must not pass for one.
-    if (!at && sheet_pattern(kGradeColumn, true) && kGradeColumn + 2 < cells.size()) {
-      auto names = split_departments(cells[kGradeColumn + 2]);
-      if (!names.empty() && std::all_of(names.begin(), names.end(), [&](const auto& n) { return department_names.contains(n); })) {
-        at = kGradeColumn;
-      }
     }
     if (!at) {
       ++out.other_lines;
@@ -316,6 +316,14 @@ ParsedTable parse_progress_table(std::string_view text, std::string_view file_na
     out.sheets.push_back(std::move(ps));
   }
   if (!header_seen) errors.push_back({1, fmt::format("no header line (a line starting {:?}) and no sheet rows", header.front())});
+  // A sheet the structure file expects but the table lacks is said, never silently dropped.
+  if (errors.empty()) {
+    for (const auto& [no, measure] : measure_of_sheet) {
+      if (!line_of_sheet.contains(no)) {
+        out.warnings.push_back({out.lines, fmt::format("sheet {} ({}) of the structure file is not in the table", no, measure->id)});
+      }
+    }
+  }
   if (!errors.empty()) throw TableError(file, std::move(errors));
   return out;
 }

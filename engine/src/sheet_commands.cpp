@@ -82,8 +82,8 @@ Decision decide_edit(const SheetState& before, const EditFields& e, const Comman
                                                        actor.login, sheet_name(before), roles_text(w.edit_roles),
                                                        fmt::join(before.sheet.departments, ", ")));
   }
-  refuse_auditor_and_frozen(before, actor, rules, "edited");
   check_version(before, c);
+  refuse_auditor_and_frozen(before, actor, rules, "edited");
   if (!contains(w.edit_states, before.sheet.state)) {
     throw CommandError(Refusal::invalid_state, fmt::format("{} is {}: its fields can be edited only when it is {}", sheet_name(before),
                                                            before.sheet.state, roles_text(w.edit_states)));
@@ -147,8 +147,8 @@ Decision decide_transition(const SheetState& before, const Transition& t, const 
       }
     }
   }
-  refuse_auditor_and_frozen(before, actor, rules, "changed");
   check_version(before, c);
+  refuse_auditor_and_frozen(before, actor, rules, "changed");
   if (!contains(action->from, before.sheet.state)) {
     throw CommandError(Refusal::invalid_state, fmt::format("{} is {}: {} applies only when it is {}", sheet_name(before), before.sheet.state,
                                                            action->name, roles_text(action->from)));

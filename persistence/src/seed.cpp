@@ -14,6 +14,8 @@ namespace {
 
 namespace json = boost::json;
 
+const long long kSeedLockKey = 0x5365656473LL;  // "Seeds"
+
 json::array strings(const std::vector<std::string>& items) {
   json::array out;
   for (const auto& i : items) out.emplace_back(i);
@@ -91,6 +93,8 @@ SeedReport apply_seed(soci::session& sql, const model::PlanSeed& seed, const std
                       const std::string& request_id) {
   SeedReport report;
   soci::transaction tx(sql);
+  // Two migrates at once (two servers starting) must not both audit the same change.
+  sql << "SELECT pg_advisory_xact_lock(CAST(:key AS bigint))", soci::use(kSeedLockKey, "key");
   // What the database held before, to audit the difference entity by entity.
   model::PlanSeed old;
   old.departments = load_departments(sql);

@@ -29,8 +29,19 @@ YearOpened open_year(soci::session& sql, int year, const std::string& initial_st
   if (auto existing = find_fiscal_year(sql, year)) {
     throw engine::DomainError(fmt::format("fiscal year {} is already open or closed ({}): a year is opened once", year, existing->state));
   }
+  // The year before stays still while it is copied: no sheet retired or added in between.
+  const int previous = year - 1;
+  sql << "SELECT year FROM fiscal_year WHERE year = :year FOR UPDATE", soci::use(previous, "year");
   if (!find_fiscal_year(sql, year - 1)) {
     throw engine::DomainError(fmt::format("fiscal year {} does not exist, so {} cannot be opened from it", year - 1, year));
+  }
+  {
+    int first = 0, last = 0;
+    sql << "SELECT p.first_year, p.last_year FROM fiscal_year y JOIN plan p ON p.id = y.plan_id WHERE y.year = :year",
+        soci::use(previous, "year"), soci::into(first), soci::into(last);
+    if (year > last) {
+      throw engine::DomainError(fmt::format("the plan covers fiscal years {}–{}: {} is outside it", first, last, year));
+    }
   }
   {
     soci::statement st = (sql.prepare << sql_text("years/insert_open_year.sql"), soci::use(year, "year"));

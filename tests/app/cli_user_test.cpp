@@ -217,3 +217,19 @@ TEST(CliUser, UsageErrorsExitTwoAndHelpExitsZero) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   for (const char* sub : {"add", "grant", "revoke", "list", "disable", "passwd"}) EXPECT_TRUE(contains(r.out, sub)) << sub;
 }
+
+TEST(CliUser, OnceAnAdminExistsOnlyAnAdminManagesUsers) {
+  Shinchoku app;
+  const std::string pw = "a long enough passphrase\n";
+  // A new installation: anyone with the database URL creates the first admin.
+  ASSERT_EQ(app.run_with_input("user add root --role admin --password-stdin", pw).exit_code, 0);
+  auto anonymous = app.run_with_input("user add tanaka --role staff --department 地域福祉課 --password-stdin", pw);
+  EXPECT_EQ(anonymous.exit_code, 1);
+  EXPECT_NE(anonymous.err.find("users are managed by an admin"), std::string::npos) << anonymous.err;
+  ASSERT_EQ(app.run_with_input("user add tanaka --role staff --department 地域福祉課 --password-stdin --actor root", pw).exit_code, 0);
+  auto staff = app.run("user grant tanaka --role coordinator --actor tanaka");
+  EXPECT_EQ(staff.exit_code, 1);
+  EXPECT_NE(staff.err.find("tanaka may not manage users"), std::string::npos) << staff.err;
+  EXPECT_EQ(app.query("SELECT count(*) FROM user_grant WHERE role = 'coordinator'"), "0");
+  EXPECT_EQ(app.run("user grant tanaka --role coordinator --actor root").exit_code, 0);
+}

@@ -60,6 +60,15 @@ std::string row(const std::string& grade, int sheet, const std::string& departme
 
 ParsedTable parse(const std::string& text) { return engine::parse_progress_table(text, "t.tsv", plan(), 2019); }
 
+// The warnings about rows, leaving out those about structure-file sheets a small table lacks.
+std::vector<engine::TableIssue> row_warnings(const ParsedTable& t) {
+  std::vector<engine::TableIssue> out;
+  for (const auto& w : t.warnings) {
+    if (w.message.find("is not in the table") == std::string::npos) out.push_back(w);
+  }
+  return out;
+}
+
 std::string refusal(const std::string& text) {
   try {
     parse(text);
@@ -91,7 +100,7 @@ TEST(ProgressTable, ReadsARowInTheHeadersColumns) {
   EXPECT_EQ(s.state, "accepted");
   EXPECT_EQ(s.year, 2019);
   EXPECT_EQ(t.sheets[0].line, 5);
-  EXPECT_TRUE(t.warnings.empty());
+  EXPECT_TRUE(row_warnings(t).empty());
 }
 
 TEST(ProgressTable, ReadsRowsShiftedEitherWay) {
@@ -142,19 +151,20 @@ TEST(ProgressTable, OneMeasureKeepsSeveralSheets) {
                         std::string(11, '\t') + "B\t3\t介護保険課\td\te\tf"}));
   EXPECT_EQ(t.sheets[0].sheet.measure_key, "M02");
   EXPECT_EQ(t.sheets[1].sheet.measure_key, "M02");
-  EXPECT_TRUE(t.warnings.empty());
+  EXPECT_TRUE(row_warnings(t).empty());
 }
 
 TEST(ProgressTable, WarnsWhereTheStructureFileDecidedWhatTheRowDoesNotShow) {
   auto t = parse(table({row("A", 1, "地域福祉課", "a", "b", "c", "別の事業の名前"),
                         row("A", 6, "地域福祉課", "a", "b", "c", "6 相談支援専門職の確保"),
                         row("A", 69, "地域福祉課", "a", "b", "c")}));
-  ASSERT_EQ(t.warnings.size(), 3u);
-  EXPECT_EQ(t.warnings[0].line, 5);
-  EXPECT_NE(t.warnings[0].message.find("does not name its measure"), std::string::npos);
-  EXPECT_NE(t.warnings[1].message.find("read ambiguously"), std::string::npos);
-  EXPECT_NE(t.warnings[1].message.find("R1=調査・研究, R3=検討, R5=実施"), std::string::npos) << t.warnings[1].message;
-  EXPECT_NE(t.warnings[2].message.find("does not show its measure"), std::string::npos);
+  auto w = row_warnings(t);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].line, 5);
+  EXPECT_NE(w[0].message.find("does not name its measure"), std::string::npos);
+  EXPECT_NE(w[1].message.find("read ambiguously"), std::string::npos);
+  EXPECT_NE(w[1].message.find("R1=調査・研究, R3=検討, R5=実施"), std::string::npos) << w[1].message;
+  EXPECT_NE(w[2].message.find("does not show its measure"), std::string::npos);
   EXPECT_EQ(t.sheets.size(), 3u) << "warnings never drop a sheet";
 }
 
@@ -273,4 +283,24 @@ TEST(ProgressTable, MeasureCellMarksRelistings) {
   EXPECT_EQ(engine::measure_cell(m), "3 相談支援専門職の確保(再掲)");
   m.number.reset();
   EXPECT_EQ(engine::measure_cell(m), "相談支援専門職の確保(再掲)");
+}
+
+TEST(ProgressTable, SheetsTheStructureExpectsButTheTableLacksAreReported) {
+  auto t = parse(table({row("A", 1, "地域福祉課", "a", "b", "c")}));
+  std::vector<std::string> missing;
+  for (const auto& w : t.warnings) {
+    if (w.message.find("is not in the table") != std::string::npos) missing.push_back(w.message);
+  }
+  ASSERT_EQ(missing.size(), 4u) << "sheets 2, 3, 6 and 69";
+  EXPECT_NE(missing[0].find("sheet 2 (M02)"), std::string::npos) << missing[0];
+}
+
+TEST(ProgressTable, UngradedRowInTheHeadersColumnsIsNotMisreadByItsTexts) {
+  // An exported draft: no grade, and texts that look like a grade and a sheet number.
+  auto t = parse(table({row("", 2, "地域福祉課", "A", "3", "方針")}));
+  ASSERT_EQ(t.sheets.size(), 1u);
+  EXPECT_EQ(t.sheets[0].sheet.sheet_no, 2);
+  EXPECT_FALSE(t.sheets[0].sheet.grade.has_value());
+  EXPECT_EQ(t.sheets[0].sheet.actions, "A");
+  EXPECT_EQ(t.sheets[0].sheet.results, "3");
 }

@@ -57,7 +57,21 @@ std::string password_hash_from_stdin() {
   return hash;
 }
 
-persistence::ChangeContext change_context(const std::string& actor) {
+// Who may change users: an active admin, named with --actor. Until the first admin exists
+// (a new installation) anyone with the database's URL may, so that someone can create that
+// admin; the audit trail records who it was.
+persistence::ChangeContext change_context(soci::session& sql, const std::string& actor) {
+  const auto users = persistence::list_users(sql);
+  auto is_admin = [](const persistence::User& u) {
+    return u.active && std::any_of(u.grants.begin(), u.grants.end(), [](const auto& g) { return g.role == "admin"; });
+  };
+  if (std::any_of(users.begin(), users.end(), is_admin)) {
+    auto it = std::find_if(users.begin(), users.end(), [&](const auto& u) { return u.login == actor; });
+    if (actor.empty() || it == users.end() || !is_admin(*it)) {
+      throw engine::DomainError(actor.empty() ? "users are managed by an admin: say who with --actor LOGIN"
+                                              : fmt::format("{} may not manage users: that needs an active admin", actor));
+    }
+  }
   return {actor.empty() ? default_actor() : actor, new_request_id()};
 }
 
@@ -113,7 +127,7 @@ int user_add(const GlobalOptions& g, const AddOptions& o) {
   // Refuse what can be refused before the password is read and hashed.
   persistence::check_new_user(sql, request, rules);
   request.password_hash = password_hash_from_stdin();
-  const auto change = change_context(o.actor);
+  const auto change = change_context(sql, o.actor);
   const auto user = persistence::add_user(sql, request, rules, change);
   spdlog::info("user add: {} by {}, request {}", user.login, change.actor, change.request_id);
   std::cout << fmt::format("added user {} ({}) with the grant {}\n", user.login, user.display_name, describe(user.grants.front()));
@@ -124,7 +138,7 @@ int user_grant(const GlobalOptions& g, const ChangeOptions& o) {
   Config cfg = load(g);
   soci::session sql;
   persistence::open_session(sql, cfg.database.url);
-  const auto change = change_context(o.actor);
+  const auto change = change_context(sql, o.actor);
   const auto user = persistence::grant_role(sql, o.login, {o.role, o.department}, role_rules(cfg), change);
   spdlog::info("user grant: {} {} by {}, request {}", user.login, o.role, change.actor, change.request_id);
   std::cout << fmt::format("granted {}{} to {}; grants now: {}\n", o.role, for_department(o), user.login, grants_text(user));
@@ -135,7 +149,7 @@ int user_revoke(const GlobalOptions& g, const ChangeOptions& o) {
   Config cfg = load(g);
   soci::session sql;
   persistence::open_session(sql, cfg.database.url);
-  const auto change = change_context(o.actor);
+  const auto change = change_context(sql, o.actor);
   const auto user = persistence::revoke_role(sql, o.login, {o.role, o.department}, change);
   spdlog::info("user revoke: {} {} by {}, request {}", user.login, o.role, change.actor, change.request_id);
   std::cout << fmt::format("revoked {}{} from {}; grants now: {}\n", o.role, for_department(o), user.login, grants_text(user));
@@ -146,7 +160,7 @@ int user_disable(const GlobalOptions& g, const ChangeOptions& o) {
   Config cfg = load(g);
   soci::session sql;
   persistence::open_session(sql, cfg.database.url);
-  const auto change = change_context(o.actor);
+  const auto change = change_context(sql, o.actor);
   if (!persistence::disable_user(sql, o.login, change)) {
     std::cout << fmt::format("unchanged: user {} is already disabled; nothing written\n", o.login);
     return kDone;
@@ -162,7 +176,7 @@ int user_passwd(const GlobalOptions& g, const ChangeOptions& o) {
   persistence::open_session(sql, cfg.database.url);
   if (!persistence::find_user(sql, o.login)) throw engine::DomainError(fmt::format("user {} does not exist", o.login));
   const std::string hash = password_hash_from_stdin();
-  const auto change = change_context(o.actor);
+  const auto change = change_context(sql, o.actor);
   persistence::set_password(sql, o.login, hash, change);
   spdlog::info("user passwd: {} by {}, request {}", o.login, change.actor, change.request_id);
   std::cout << fmt::format("changed the password of user {}\n", o.login);
