@@ -157,7 +157,7 @@ std::pair<long long, int> add_sheet(soci::session& sql, const std::string& plan_
   std::string joined;
   for (const auto& d : departments) joined += (joined.empty() ? "" : "\t") + d;
   long long id = 0;
-  int number = 0, version = 0;
+  int number = 0, version = 0;  // version: selected for the record; always 1 for a new sheet
   try {
     sql << sql_text("sheets/insert_sheet.sql"), soci::use(plan_code, "plan_code"), soci::use(measure_key, "measure_key"),
         soci::use(joined, "departments"), soci::use(year, "year"), soci::use(sheet_no, "sheet_no"), soci::use(initial_state, "state"),
@@ -173,15 +173,9 @@ std::pair<long long, int> add_sheet(soci::session& sql, const std::string& plan_
     throw;
   }
   if (!sql.got_data()) throw engine::DomainError(fmt::format("measure {:?} is not in the plan", measure_key));
-  boost::json::array names;
-  for (const auto& d : departments) names.emplace_back(d);
-  auto created = [](boost::json::value v) { return boost::json::object{{"before", nullptr}, {"after", std::move(v)}}; };
-  append_event(sql, {"sheet", std::to_string(id), "create", change.actor, change.actor_grant,
-                     {{"fiscal_year", created(year)}, {"sheet_no", created(number)}, {"measure", created(boost::json::string(measure_key))},
-                      {"departments", created(names)}, {"grade", created(nullptr)}, {"actions", created("")},
-                      {"results", created("")}, {"next_steps", created("")}, {"state", created(boost::json::string(initial_state))},
-                      {"version", created(version)}},
-                     std::string("added by a coordinator"), change.request_id});
+  const std::string comment = "added by a coordinator";
+  sql << sql_text("sheets/insert_created_event.sql"), soci::use(change.actor, "actor"), soci::use(change.actor_grant, "actor_grant"),
+      soci::use(comment, "comment"), soci::use(change.request_id, "request_id"), soci::use(id, "id");
   tx.commit();
   return {id, number};
 }

@@ -24,24 +24,12 @@ SELECT x.kind, x.entity_type, x.entity_id, x.position, x.id, x.occurred_at, x.ac
       FROM audit_chain_head h
     UNION ALL
     SELECT 2, 'sheet', CAST(s.id AS text), NULL, NULL, NULL, NULL, NULL, NULL,
-           CAST(jsonb_build_object(
-             'fiscal_year', s.fiscal_year,
-             'sheet_no', s.sheet_no,
-             'measure', m.key,
-             'departments', (SELECT coalesce(jsonb_agg(d.name ORDER BY o.ord), CAST('[]' AS jsonb))
-                               FROM unnest(s.department_order) WITH ORDINALITY AS o(id, ord)
-                               JOIN department d ON d.id = o.id),
-             'grade', s.grade,
-             'actions', s.actions,
-             'results', s.results,
-             'next_steps', s.next_steps,
-             'state', s.state,
-             'version', s.version)
+           CAST(sheet_audit_fields(s.fiscal_year, s.sheet_no, s.measure_id, s.department_order, s.grade,
+                                   s.actions, s.results, s.next_steps, s.state, s.version)
            || CASE WHEN jsonb_exists(to_jsonb(s), 'retired')
                    THEN jsonb_build_object('retired', to_jsonb(s) -> 'retired')
                    ELSE CAST('{}' AS jsonb) END AS text),
            NULL, NULL, NULL, NULL
       FROM sheet s
-      JOIN measure m ON m.id = s.measure_id
   ) AS x
  ORDER BY x.entity_type, x.entity_id, x.kind, x.position

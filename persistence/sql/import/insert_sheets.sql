@@ -21,23 +21,14 @@ WITH input AS (
   SELECT plan_id, measure_id, CAST(:year AS integer), sheet_no, sorted_set_of(department_order), department_order,
          grade, actions, results, next_steps, :state
     FROM resolved
-  RETURNING id, sheet_no, fiscal_year, grade, actions, results, next_steps, state, version
+  RETURNING id, sheet_no, fiscal_year, measure_id, department_order, grade, actions, results, next_steps, state, version
 ), events AS (
   INSERT INTO audit_event (actor, entity_type, entity_id, action, changes, comment, request_id)
   SELECT :actor, 'sheet', CAST(s.id AS text), 'create',
-         jsonb_build_object(
-           'fiscal_year', jsonb_build_object('before', NULL, 'after', s.fiscal_year),
-           'sheet_no',    jsonb_build_object('before', NULL, 'after', s.sheet_no),
-           'measure',     jsonb_build_object('before', NULL, 'after', r.measure_key),
-           'departments', jsonb_build_object('before', NULL, 'after', to_jsonb(string_to_array(r.departments, E'\t'))),
-           'grade',       jsonb_build_object('before', NULL, 'after', s.grade),
-           'actions',     jsonb_build_object('before', NULL, 'after', s.actions),
-           'results',     jsonb_build_object('before', NULL, 'after', s.results),
-           'next_steps',  jsonb_build_object('before', NULL, 'after', s.next_steps),
-           'state',       jsonb_build_object('before', NULL, 'after', s.state),
-           'version',     jsonb_build_object('before', NULL, 'after', s.version)),
+         audit_created(sheet_audit_fields(s.fiscal_year, s.sheet_no, s.measure_id, s.department_order, s.grade,
+                                          s.actions, s.results, s.next_steps, s.state, s.version)),
          :comment, :request_id
-    FROM inserted s JOIN resolved r ON r.sheet_no = s.sheet_no
+    FROM inserted s
    ORDER BY s.sheet_no
   RETURNING 1
 )

@@ -13,26 +13,14 @@ WITH carried AS (
   SELECT plan_id, measure_id, CAST(:year AS integer), sheet_no, department_ids, department_order, NULL,
          '', '', '', :state, grade, next_steps
     FROM carried
-  RETURNING id, sheet_no, fiscal_year, measure_id, department_order, state, version
+  RETURNING id, sheet_no, fiscal_year, measure_id, department_order, grade, actions, results, next_steps, state, version
 ), events AS (
   INSERT INTO audit_event (actor, actor_grant, entity_type, entity_id, action, changes, comment, request_id)
   SELECT :actor, :actor_grant, 'sheet', CAST(s.id AS text), 'create',
-         jsonb_build_object(
-           'fiscal_year', jsonb_build_object('before', NULL, 'after', s.fiscal_year),
-           'sheet_no',    jsonb_build_object('before', NULL, 'after', s.sheet_no),
-           'measure',     jsonb_build_object('before', NULL, 'after', m.key),
-           'departments', jsonb_build_object('before', NULL, 'after',
-                            (SELECT jsonb_agg(d.name ORDER BY o.ord)
-                               FROM unnest(s.department_order) WITH ORDINALITY AS o(id, ord)
-                               JOIN department d ON d.id = o.id)),
-           'grade',       jsonb_build_object('before', NULL, 'after', NULL),
-           'actions',     jsonb_build_object('before', NULL, 'after', ''),
-           'results',     jsonb_build_object('before', NULL, 'after', ''),
-           'next_steps',  jsonb_build_object('before', NULL, 'after', ''),
-           'state',       jsonb_build_object('before', NULL, 'after', s.state),
-           'version',     jsonb_build_object('before', NULL, 'after', s.version)),
+         audit_created(sheet_audit_fields(s.fiscal_year, s.sheet_no, s.measure_id, s.department_order, s.grade,
+                                          s.actions, s.results, s.next_steps, s.state, s.version)),
          :comment, :request_id
-    FROM inserted s JOIN measure m ON m.id = s.measure_id
+    FROM inserted s
    ORDER BY s.sheet_no
   RETURNING 1
 )
