@@ -3,7 +3,7 @@
 #
 # Cases: the real FY2019 table (config/shinchoku.toml, data/honjo/…-fy2019-progress.tsv) and
 # a synthetic table of 10,000 sheets (bench/make_synthetic_table.py, generated into
-# bench/out/synthetic-10000 when missing or older than the generator).
+# bench/out/synthetic-10000 when missing or older than the generator or config/ files it copies).
 #
 # Each run of each case, in a scratch database of its own:
 #   1. CREATE DATABASE as the owner role, `shinchoku migrate` (schema + the case's master data);
@@ -98,7 +98,13 @@ fail_log() { say "$1 failed; last lines of $2:"; tail -n 20 "$2" >&2; exit 1; }
 # ---------------------------------------------------------------- cases
 SYNTH_DIR="$OUT/synthetic-$N_SYNTH"
 GEN="$BENCH/make_synthetic_table.py"
-if [ ! -f "$SYNTH_DIR/table.tsv" ] || [ ! -f "$SYNTH_DIR/rows.tsv" ] || [ "$GEN" -nt "$SYNTH_DIR/table.tsv" ]; then
+# (Re)generate when missing or older than the generator or the real files it copies.
+stale=0
+for f in table.tsv rows.tsv structure.toml shinchoku.toml; do [ -f "$SYNTH_DIR/$f" ] || stale=1; done
+for f in "$GEN" "$TOP/config/shinchoku.toml" "$TOP/config/honjo/plan.toml" "$TOP/config/honjo/departments.toml"; do
+  if [ "$stale" = 0 ] && [ "$f" -nt "$SYNTH_DIR/shinchoku.toml" ]; then stale=1; fi
+done
+if [ "$stale" = 1 ]; then
   say "generating the synthetic table ($N_SYNTH sheets) into $SYNTH_DIR"
   /usr/bin/python3 "$GEN" "$N_SYNTH" "$SYNTH_DIR" >&2
 fi
@@ -138,6 +144,9 @@ case "$BUILD_TYPE" in
 esac
 STARTED="$(date '+%Y-%m-%d %H:%M %Z')"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v l="${LOAD_BEFORE%% *}" -v c="$CORES" 'BEGIN { exit !(l > c / 2) }'; then
+  say "warning: load average $LOAD_BEFORE on $CORES cores: something else is running, the figures will be noisy"
+fi
 
 echo "machine: $CORES cores ($CPU_MODEL), $MEM RAM, $(uname -sr)"
 echo "PostgreSQL $PG_VERSION (scripts/pg, 127.0.0.1:$PG_PORT); $APP_VERSION"
@@ -152,7 +161,7 @@ for c in "${!CASE_NAMES[@]}"; do
   [ -f "$file" ] || die "missing $file"
   [ -f "$config" ] || die "missing $config"
   echo "== ${CASE_LABELS[$c]}: $file"
-  imports=(); copies=(); sheets=""
+  imports=(); copies=(); ratios=(); sheets=""
   for run in $(seq 1 "$RUNS"); do
     SCRATCH="bench_${name//-/_}_$$_$run"
     owner_url="$(db_url "$OWNER_URL" "$SCRATCH")"
@@ -160,15 +169,19 @@ for c in "${!CASE_NAMES[@]}"; do
     log="$LOGS/$name-run$run"
     owner_psql postgres -c "DROP DATABASE IF EXISTS $SCRATCH" -c "CREATE DATABASE $SCRATCH TEMPLATE template0 ENCODING 'UTF8'" >/dev/null
     owner_psql "$SCRATCH" -c "ALTER SCHEMA public OWNER TO CURRENT_USER" >/dev/null
+    t0="$(now_ns)"
     SHINCHOKU_CONFIG="$config" SHINCHOKU_DATABASE_URL="$app_url" SHINCHOKU_DATABASE_OWNER_URL="$owner_url" \
       "$BIN" migrate >"$log.migrate.log" 2>&1 || fail_log "shinchoku migrate" "$log.migrate.log"
+    t_migrate="$(ms_since "$t0")"
 
     t0="$(now_ns)"
     SHINCHOKU_CONFIG="$config" SHINCHOKU_DATABASE_URL="$app_url" SHINCHOKU_DATABASE_OWNER_URL="$owner_url" \
       "$BIN" import "$file" --year "$YEAR" >"$log.import.log" 2>&1 || fail_log "shinchoku import" "$log.import.log"
     t_import="$(ms_since "$t0")"
     got="$(sed -n 's/^sheets: \([0-9]*\) .*/\1/p' "$log.import.log")"
-    grep -q '^imported: ' "$log.import.log" || fail_log "shinchoku import (no 'imported:' line)" "$log.import.log"
+    if ! grep -q '^imported: ' "$log.import.log" || [ -z "$got" ]; then
+      fail_log "shinchoku import (no 'imported:' or 'sheets:' line)" "$log.import.log"
+    fi
     [ -z "$sheets" ] || [ "$got" = "$sheets" ] || die "run $run imported $got sheets, run 1 imported $sheets"
     sheets="$got"
 
@@ -189,14 +202,17 @@ for c in "${!CASE_NAMES[@]}"; do
     [ "$n_copy" = "$sheets" ] || die "\\copy loaded $n_copy rows, the import $sheets sheets"
 
     drop_scratch
-    imports+=("$t_import"); copies+=("$t_copy")
-    printf '  run %d: import %9.1f ms   \\copy %7.1f ms   ratio %5.1f\n' "$run" "$t_import" "$t_copy" "$(ratio "$t_import" "$t_copy")"
+    imports+=("$t_import"); copies+=("$t_copy"); ratios+=("$(ratio "$t_import" "$t_copy")")
+    printf '  run %d: import %9.1f ms   \\copy %7.1f ms   ratio %5.1f   (migrate before it: %.0f ms, not compared)\n' \
+      "$run" "$t_import" "$t_copy" "$(ratio "$t_import" "$t_copy")" "$t_migrate"
     PER_RUN+=("| ${CASE_LABELS[$c]} | $run | $t_import | $t_copy | $(ratio "$t_import" "$t_copy") |")
   done
   m_import="$(median "${imports[@]}")"; m_copy="$(median "${copies[@]}")"; r="$(ratio "$m_import" "$m_copy")"
+  m_ratio="$(median "${ratios[@]}")"  # runs are paired (same database, same moment): steadier under load
   verdict="$(awk -v r="$r" 'BEGIN { print (r <= 3.0) ? "yes" : "no" }')"
-  printf '  median: import %.1f ms, \\copy %.1f ms, import/floor %s× (goal ≤ 3×: %s); %s sheets\n\n' "$m_import" "$m_copy" "$r" "$verdict" "$sheets"
-  SUMMARY+=("| ${CASE_LABELS[$c]} | $sheets | $m_import | $m_copy | $r× | $verdict |")
+  printf '  median: import %.1f ms, \\copy %.1f ms, import/floor %s× (goal ≤ 3×: %s; median of the per-run ratios %s×); %s sheets\n\n' \
+    "$m_import" "$m_copy" "$r" "$verdict" "$m_ratio" "$sheets"
+  SUMMARY+=("| ${CASE_LABELS[$c]} | $sheets | $m_import | $m_copy | $r× | $m_ratio× | $verdict |")
 done
 
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -205,8 +221,8 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "PostgreSQL $PG_VERSION; $APP_VERSION, $BUILD_TYPE build of commit $SRC_REV (sha256 $BIN_SHA…)."
   echo "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER."
   echo
-  echo "| case | sheets | import, median of $RUNS (ms) | \`\\copy\` floor, median of $RUNS (ms) | import/floor | within 3× |"
-  echo "|---|---:|---:|---:|---:|:---:|"
+  echo "| case | sheets | import, median of $RUNS (ms) | \`\\copy\` floor, median of $RUNS (ms) | import/floor (medians) | median of per-run ratios | within 3× |"
+  echo "|---|---:|---:|---:|---:|---:|:---:|"
   printf '%s\n' "${SUMMARY[@]}"
   echo
   echo "| case | run | import (ms) | \`\\copy\` (ms) | ratio |"

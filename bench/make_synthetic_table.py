@@ -4,7 +4,8 @@
 usage: bench/make_synthetic_table.py N OUTDIR
 
 OUTDIR receives:
-  shinchoku.toml    configuration in the shape of config/shinchoku.toml, pointing at the files below
+  shinchoku.toml    config/shinchoku.toml with [plan] pointing at the files below (other files
+                    it names made absolute, database URLs empty: they come from the environment)
   departments.toml  a copy of config/honjo/departments.toml
   plan.toml         a copy of config/honjo/plan.toml (same plan code, grades A-D)
   structure.toml    4 strategies x 10 policies (strategies 1-2 with 2 focuses per policy),
@@ -24,6 +25,7 @@ needs no quoting and rows.tsv is valid COPY text format as is.
 
 import os
 import random
+import re
 import shutil
 import sys
 import tomllib
@@ -137,6 +139,40 @@ def text(rng, pools, subject, obj, low=100, high=200):
     while len(out) < low:
         out += "引き続き関係機関と連携して取り組みます。"
     return out
+
+
+def synthetic_config(real_path, n_sheets):
+    """The real configuration file, line by line, with [plan] pointing at the synthetic files."""
+    config_dir = os.path.dirname(real_path)
+    ours = {"departments": "departments.toml", "plan": "plan.toml", "structure": "structure.toml"}
+    out = [
+        f"# Configuration of the synthetic benchmark plan ({n_sheets} sheets), written by",
+        "# bench/make_synthetic_table.py from config/shinchoku.toml: the plan's files are the ones",
+        "# beside this file, other files are the real ones. Do not edit: regenerate.",
+        "",
+    ]
+    section, replaced = None, set()
+    with open(real_path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for line in lines:
+        header = re.match(r"\s*\[([A-Za-z0-9_.-]+)\]\s*(#.*)?$", line)
+        if header:
+            section = header.group(1)
+        kv = re.match(r'(\s*)([A-Za-z0-9_-]+)(\s*=\s*)"([^"\\]*)"\s*(#.*)?$', line)
+        if kv:
+            indent, key, eq, value, _comment = kv.groups()
+            if section == "plan" and key in ours:
+                line = f"{indent}{key}{eq}{toml_string(ours[key])}"
+                replaced.add(key)
+            elif section == "database" and key in ("url", "owner_url"):
+                line = f"{indent}{key}{eq}\"\""
+            elif value and not os.path.isabs(value) and os.path.exists(os.path.join(config_dir, value)):
+                line = f"{indent}{key}{eq}{toml_string(os.path.join(config_dir, value))}"
+        out.append(line)
+    missing = set(ours) - replaced
+    if missing:
+        raise SystemExit(f"{real_path}: no [plan] {', '.join(sorted(missing))} to replace")
+    return "\n".join(out)
 
 
 def toml_string(s):
@@ -274,31 +310,6 @@ def main(argv):
     with open(os.path.join(outdir, "structure.toml"), "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(out))
 
-    # ---- shinchoku.toml
-    with open(os.path.join(outdir, "shinchoku.toml"), "w", encoding="utf-8", newline="\n") as f:
-        f.write(f"""# Configuration of the synthetic benchmark plan ({n_sheets} sheets), written by
-# bench/make_synthetic_table.py. Database URLs come from SHINCHOKU_DATABASE_URL and
-# SHINCHOKU_DATABASE_OWNER_URL (bench/import-bench.sh points them at a scratch database).
-
-[database]
-url = ""
-owner_url = ""
-pool_size = 4
-connect_timeout_seconds = 5
-
-[server]
-listen = "127.0.0.1:8080"
-
-[log]
-level = "info"
-
-[plan]
-code = {toml_string(plan_code)}
-departments = "departments.toml"
-plan = "plan.toml"
-structure = "structure.toml"
-""")
-
     # ---- table.tsv and rows.tsv
     grade_codes = [g for g, _ in GRADES]
     grade_weights = [w for _, w in GRADES]
@@ -349,6 +360,13 @@ structure = "structure.toml"
         f.write("\n".join(table))
     with open(os.path.join(outdir, "rows.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(rows) + "\n")
+
+    # ---- shinchoku.toml, written last: bench/import-bench.sh takes a fresh one for a complete
+    # output. The real configuration with the plan's files replaced by ours, every other file it
+    # names made absolute (so that settings added later, e.g. [workflow], keep working) and the
+    # database URLs empty (bench/import-bench.sh passes them in the environment).
+    with open(os.path.join(outdir, "shinchoku.toml"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(synthetic_config(os.path.join(REAL_CONFIG, "shinchoku.toml"), n_sheets))
 
     print(f"{outdir}: {n_sheets} sheets, {n_measures} measures, {len(table)} table lines")
     return 0
