@@ -418,8 +418,8 @@ if has_fig 3; then
     unset samples
   done
   LOAD_3="$LOAD_3 → $(cut -d' ' -f1 /proc/loadavg)"
-  lat_med() { # shellcheck disable=SC2086
-    median ${LAT_RUNS[$1]}; }
+  lat_med() { local -a v; read -r -a v <<<"${LAT_RUNS[$1]}"; median "${v[@]}"; }
+  lat_runs() { local -a v; read -r -a v <<<"${LAT_RUNS[$1]}"; join_by ' ' "${v[@]}"; }
 fi
 
 # ================================================================ report
@@ -442,8 +442,7 @@ if has_fig 1; then
   echo "|---:|---:|---:|---:|---|"
   IFS=',' read -r -a tlist <<<"$THREADS"
   for t in "${tlist[@]}"; do
-    # shellcheck disable=SC2046
-    s_runs=($(rates_of service "$t")); f_runs=($(rates_of pgbench:command "$t"))
+    read -r -a s_runs <<<"$(rates_of service "$t")"; read -r -a f_runs <<<"$(rates_of pgbench:command "$t")"
     s_med="$(median "${s_runs[@]}")"; f_med="$(median "${f_runs[@]}")"
     ratios=(); run_ratios=""
     for i in "${!s_runs[@]}"; do
@@ -463,10 +462,9 @@ if has_fig 1; then
     echo "|---:|---:|---:|---:|---:|"
     IFS=',' read -r -a dlist <<<"$DECOMPOSE"
     for t in "${dlist[@]}"; do
-      # shellcheck disable=SC2046
-      f_med="$(median $(rates_of pgbench:command "$t"))"; q_med="$(median $(rates_of pgbench:service_sql "$t"))"
-      # shellcheck disable=SC2046
-      p_med="$(median $(rates_of pgbench:service_protocol "$t"))"; s_med="$(median $(rates_of service "$t"))"
+      read -r -a f_runs <<<"$(rates_of pgbench:command "$t")"; read -r -a q_runs <<<"$(rates_of pgbench:service_sql "$t")"
+      read -r -a p_runs <<<"$(rates_of pgbench:service_protocol "$t")"; read -r -a s_runs <<<"$(rates_of service "$t")"
+      f_med="$(median "${f_runs[@]}")"; q_med="$(median "${q_runs[@]}")"; p_med="$(median "${p_runs[@]}")"; s_med="$(median "${s_runs[@]}")"
       echo "| $t | $f_med (100%) | $q_med ($(pct "$q_med" "$f_med")) | $p_med ($(pct "$p_med" "$f_med")) | $s_med ($(pct "$s_med" "$f_med")) |"
     done
   fi
@@ -487,9 +485,9 @@ if has_fig 2; then
   }
   fig2_row() { # label, median, runs…
     local label="$1" med="$2"; shift 2
-    local runs="" ratios="" i=0 m
-    for m in "$@"; do runs+="$(secs "$m") "; ratios+="$(pct "$m" "${V_MS[$i]}") "; i=$((i + 1)); done
-    echo "| $label | $(secs "$med") [${runs% }] | $(per_s "$N_EVENTS" "$med") | $(printf '%.1f%%' "$(run_ratio_median "$@")") [${ratios% }] |"
+    local runs="" shares="" i=0 m
+    for m in "$@"; do runs+="$(secs "$m") "; shares+="$(pct "$m" "${V_MS[$i]}") "; i=$((i + 1)); done
+    echo "| $label | $(secs "$med") [${runs% }] | $(per_s "$N_EVENTS" "$med") | $(printf '%.1f%%' "$(run_ratio_median "$@")") [${shares% }] |"
   }
   fig2_row "\`\\copy\` in chain order (floor)" "$CO_MED" "${CO_MS[@]}"
   fig2_row "\`\\copy audit_event\` (plain)" "$CP_MED" "${CP_MS[@]}"
@@ -507,8 +505,8 @@ if has_fig 3; then
   echo
   echo "| command | ms | psql, same queries (floor) | command / floor |"
   echo "|---|---:|---:|---:|"
-  echo "| \`sheet show --year $YEAR --sheet $LAT_SHEET --as-of T\` | $(lat_med show_cli) [$(echo ${LAT_RUNS[show_cli]})] | $(lat_med show_floor) [$(echo ${LAT_RUNS[show_floor]})] | $(awk -v a="$(lat_med show_cli)" -v b="$(lat_med show_floor)" 'BEGIN { printf "%.1f×", a / b }') |"
-  echo "| \`audit log --year $YEAR --sheet $LAT_SHEET\` | $(lat_med log_cli) [$(echo ${LAT_RUNS[log_cli]})] | $(lat_med log_floor) [$(echo ${LAT_RUNS[log_floor]})] | $(awk -v a="$(lat_med log_cli)" -v b="$(lat_med log_floor)" 'BEGIN { printf "%.1f×", a / b }') |"
+  echo "| \`sheet show --year $YEAR --sheet $LAT_SHEET --as-of T\` | $(lat_med show_cli) [$(lat_runs show_cli)] | $(lat_med show_floor) [$(lat_runs show_floor)] | $(awk -v a="$(lat_med show_cli)" -v b="$(lat_med show_floor)" 'BEGIN { printf "%.1f×", a / b }') |"
+  echo "| \`audit log --year $YEAR --sheet $LAT_SHEET\` | $(lat_med log_cli) [$(lat_runs log_cli)] | $(lat_med log_floor) [$(lat_runs log_floor)] | $(awk -v a="$(lat_med log_cli)" -v b="$(lat_med log_floor)" 'BEGIN { printf "%.1f×", a / b }') |"
 fi
 } >"$OUT/last-results.md"
 echo
