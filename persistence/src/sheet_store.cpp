@@ -1,8 +1,16 @@
 #include "persistence/sheet_store.hpp"
 
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "persistence/audit.hpp"
+#include "persistence/connection.hpp"
 #include "pg_array.hpp"
 #include "sql_files.hpp"
 
@@ -24,7 +32,14 @@ boost::json::value to_json(const model::FieldValue& v) {
 
 namespace {
 
-// The columns lock_sheet.sql and select_sheet.sql share, in their order.
+void read_last_actors(engine::SheetState& s, std::string_view text) {
+  const boost::json::value last_actors = boost::json::parse(text);
+  for (const auto& [k, v] : last_actors.as_object()) {
+    if (v.is_string()) s.last_actors[std::string(k)] = std::string(v.as_string());
+  }
+}
+
+// The columns lock_sheet_by_*.sql and select_sheet.sql share, in their order.
 engine::SheetState sheet_state_of(const soci::row& r) {
   engine::SheetState s;
   auto& sh = s.sheet;
@@ -41,58 +56,185 @@ engine::SheetState sheet_state_of(const soci::row& r) {
   sh.version = r.get<int>(10);
   s.retired = r.get<int>(11) != 0;
   s.year_open = r.get<int>(12) != 0;
-  const boost::json::value last_actors = boost::json::parse(r.get<std::string>(13));
-  for (const auto& [k, v] : last_actors.as_object()) {
-    if (v.is_string()) s.last_actors[std::string(k)] = std::string(v.as_string());
-  }
+  read_last_actors(s, r.get<std::string>(13));
   return s;
 }
 
+// ---- libpq on the session's connection (SOCI 4.0 deallocates every statement it prepares) ----
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+PGconn* connection_of(soci::session& sql) {
+  if (sql.get_backend() == nullptr || sql.get_backend_name() != "postgresql") return nullptr;
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+}
+
+std::string_view field(const PGresult* r, int col) {
+  return {PQgetvalue(r, 0, col), static_cast<std::size_t>(PQgetlength(r, 0, col))};
+}
+
+template <class T>
+T integer(const PGresult* r, int col) {
+  T v{};
+  const auto text = field(r, col);
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  return v;
+}
+
+// lock_sheet_by_*.sql's row, as sheet_state_of reads SOCI's.
+engine::SheetState sheet_state_of(const PGresult* r) {
+  engine::SheetState s;
+  auto& sh = s.sheet;
+  sh.id = integer<long long>(r, 0);
+  sh.year = integer<int>(r, 1);
+  sh.sheet_no = integer<int>(r, 2);
+  sh.measure_key = std::string(field(r, 3));
+  if (!PQgetisnull(r, 0, 4)) sh.grade = std::string(field(r, 4));
+  sh.state = std::string(field(r, 5));
+  sh.departments = parse_pg_array(field(r, 6));
+  sh.actions = std::string(field(r, 7));
+  sh.results = std::string(field(r, 8));
+  sh.next_steps = std::string(field(r, 9));
+  sh.version = integer<int>(r, 10);
+  s.retired = integer<int>(r, 11) != 0;
+  s.year_open = integer<int>(r, 12) != 0;
+  read_last_actors(s, field(r, 13));
+  return s;
+}
+
+// A failed libpq call as SOCI reports a database error (same type, same SQLSTATE), so callers
+// that catch soci::soci_error or look at the SQLSTATE see no difference.
+[[noreturn]] void throw_database_error(PGconn* conn, const PGresult* r, std::string_view query) {
+  std::string reason = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  if (state == nullptr || std::strlen(state) != 5) state = PQstatus(conn) == CONNECTION_OK ? "XX000" : "08006";
+  throw soci::postgresql_soci_error(fmt::format("{}: {}", query, reason), state);
+}
+
+}  // namespace
+
+// The store's statements, prepared on first use on the connection they were prepared on. Names
+// are unique per store, so two stores on one session never collide.
+struct PgSheetStore::Statements {
+  enum Id { lock_by_id, lock_by_number, save, count };
+  static constexpr std::array<const char*, count> files = {"sheet_store/lock_sheet_by_id.sql", "sheet_store/lock_sheet_by_number.sql",
+                                                           "sheet_store/save_sheet.sql"};
+  std::array<std::string, count> names;
+  std::array<bool, count> prepared{};
+  PGconn* conn = nullptr;  // the connection the statements were prepared on, and its server process
+  int backend_pid = 0;
+
+  Statements() {
+    static std::atomic<unsigned long long> stores{0};
+    const unsigned long long n = ++stores;
+    for (std::size_t i = 0; i < count; ++i) names[i] = fmt::format("shinchoku_sheet_store_{}_{}", n, i);
+  }
+
+  // The session's connection now. A new connection (SOCI's reconnect makes a new PGconn, and a
+  // new server process) has none of the statements: they are prepared again on first use.
+  PGconn* connection(soci::session& sql) {
+    PGconn* c = connection_of(sql);
+    if (c == nullptr) throw DatabaseError("the sheet store needs an open PostgreSQL session");
+    const int pid = PQbackendPID(c);
+    if (c != conn || pid != backend_pid) {
+      conn = c;
+      backend_pid = pid;
+      prepared.fill(false);
+    }
+    return c;
+  }
+
+  Result execute(soci::session& sql, Id id, int n_params, const char* const* values, ExecStatusType expected) {
+    PGconn* c = connection(sql);
+    if (!prepared[id]) {
+      Result r(PQprepare(c, names[id].c_str(), sql_text(files[id]).c_str(), 0, nullptr));
+      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw_database_error(c, r.get(), files[id]);
+      prepared[id] = true;
+    }
+    Result r(PQexecPrepared(c, names[id].c_str(), n_params, values, nullptr, nullptr, 0));
+    if (PQresultStatus(r.get()) != expected) {
+      const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+      // The server no longer has it (DISCARD ALL, DEALLOCATE ALL): prepare it again next time.
+      if (state != nullptr && std::string_view(state) == "26000") prepared[id] = false;
+      throw_database_error(c, r.get(), files[id]);
+    }
+    return r;
+  }
+
+  // Frees the statements on the server when it can do so without disturbing anything: same
+  // connection, no transaction open. Otherwise they go with the connection.
+  void release(soci::session& sql) noexcept {
+    PGconn* c = connection_of(sql);
+    if (c == nullptr || c != conn || PQbackendPID(c) != backend_pid || PQtransactionStatus(c) != PQTRANS_IDLE) return;
+    std::string text;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (prepared[i]) text += fmt::format("DEALLOCATE {};", names[i]);
+    }
+    if (!text.empty()) PQclear(PQexec(c, text.c_str()));
+  }
+};
+
+namespace {
+
 class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
  public:
-  explicit PgSheetUnitOfWork(soci::session& sql) : sql_(sql), tx_(sql) {}
+  PgSheetUnitOfWork(soci::session& sql, PgSheetStore::Statements& statements) : sql_(sql), statements_(statements), tx_(sql) {}
 
   std::optional<engine::SheetState> lock_sheet(const engine::SheetRef& ref) override {
-    long long id = ref.id.value_or(0);
-    int year = ref.year.value_or(0), sheet_no = ref.sheet_no.value_or(0);
-    soci::rowset<soci::row> rows = (sql_.prepare << sql_text("sheet_store/lock_sheet.sql"), soci::use(id, "id"),
-                                    soci::use(year, "year"), soci::use(sheet_no, "sheet_no"));
-    for (const auto& r : rows) return sheet_state_of(r);
-    return std::nullopt;
+    using S = PgSheetStore::Statements;
+    Result r;
+    if (ref.id.value_or(0) > 0) {
+      const std::string id = std::to_string(*ref.id);
+      const char* values[] = {id.c_str()};
+      r = statements_.execute(sql_, S::lock_by_id, 1, values, PGRES_TUPLES_OK);
+    } else {
+      const std::string year = std::to_string(ref.year.value_or(0)), sheet_no = std::to_string(ref.sheet_no.value_or(0));
+      const char* values[] = {year.c_str(), sheet_no.c_str()};
+      r = statements_.execute(sql_, S::lock_by_number, 2, values, PGRES_TUPLES_OK);
+    }
+    if (PQntuples(r.get()) == 0) return std::nullopt;
+    return sheet_state_of(r.get());
   }
 
   void save(const engine::SheetState& after, int expected_version, const engine::AuditEntry& entry) override {
     const auto& s = after.sheet;
     boost::json::object last_actors;
     for (const auto& [k, v] : after.last_actors) last_actors[k] = v;
-    std::string last_actors_text = boost::json::serialize(last_actors);
-    std::string grade = s.grade.value_or("");
-    soci::indicator grade_ind = s.grade ? soci::i_ok : soci::i_null;
-    long long id = *s.id;
-    soci::statement st = (sql_.prepare << sql_text("sheet_store/update_sheet.sql"), soci::use(grade, grade_ind, "grade"),
-                          soci::use(s.actions, "actions"), soci::use(s.results, "results"), soci::use(s.next_steps, "next_steps"),
-                          soci::use(s.state, "state"), soci::use(s.version, "version"), soci::use(last_actors_text, "last_actors"),
-                          soci::use(id, "id"), soci::use(expected_version, "expected_version"));
-    st.execute(true);
-    if (st.get_affected_rows() != 1) {
+    const std::string last_actors_text = boost::json::serialize(last_actors);
+    boost::json::object changes;
+    for (const auto& c : entry.changes) changes[c.field] = {{"before", to_json(c.before)}, {"after", to_json(c.after)}};
+    const std::string changes_text = boost::json::serialize(changes);
+    const std::string version = std::to_string(s.version), id = std::to_string(*s.id), expected = std::to_string(expected_version);
+    const char* values[] = {s.grade ? s.grade->c_str() : nullptr,
+                            s.actions.c_str(),
+                            s.results.c_str(),
+                            s.next_steps.c_str(),
+                            s.state.c_str(),
+                            version.c_str(),
+                            last_actors_text.c_str(),
+                            id.c_str(),
+                            expected.c_str(),
+                            entry.action.c_str(),
+                            entry.actor.c_str(),
+                            entry.grant.c_str(),
+                            changes_text.c_str(),
+                            entry.comment ? entry.comment->c_str() : nullptr,
+                            entry.request_id.c_str()};
+    Result r = statements_.execute(sql_, PgSheetStore::Statements::save, static_cast<int>(std::size(values)), values, PGRES_COMMAND_OK);
+    if (std::string_view(PQcmdTuples(r.get())) != "1") {
       throw engine::CommandError(engine::Refusal::conflict, fmt::format("sheet {} changed while the command ran", s.sheet_no));
     }
-    AuditEvent e;
-    e.entity_type = "sheet";
-    e.entity_id = std::to_string(id);
-    e.action = entry.action;
-    e.actor = entry.actor;
-    e.actor_grant = entry.grant;
-    for (const auto& c : entry.changes) e.changes[c.field] = {{"before", to_json(c.before)}, {"after", to_json(c.after)}};
-    e.comment = entry.comment;
-    e.request_id = entry.request_id;
-    append_event(sql_, e);
   }
 
   void commit() override { tx_.commit(); }
 
  private:
   soci::session& sql_;
+  PgSheetStore::Statements& statements_;
   soci::transaction tx_;
 };
 
@@ -112,6 +254,10 @@ std::optional<SheetDetails> find_sheet(soci::session& sql, const engine::SheetRe
   return std::nullopt;
 }
 
-std::unique_ptr<engine::SheetUnitOfWork> PgSheetStore::begin() { return std::make_unique<PgSheetUnitOfWork>(sql_); }
+PgSheetStore::PgSheetStore(soci::session& sql) : sql_(sql), statements_(std::make_unique<Statements>()) {}
+
+PgSheetStore::~PgSheetStore() { statements_->release(sql_); }
+
+std::unique_ptr<engine::SheetUnitOfWork> PgSheetStore::begin() { return std::make_unique<PgSheetUnitOfWork>(sql_, *statements_); }
 
 }  // namespace persistence

@@ -212,3 +212,50 @@ TEST_F(CommandService, RenamingADepartmentKeepsItsSheetsHistoriesTrue) {
   auto events = persistence::sheet_events(sql, sheet_id);
   EXPECT_EQ(events.back().action, "rename_department");
 }
+
+// PgSheetStore keeps its statements prepared for the session's lifetime: many commands through
+// one store, a second store on the same session, and a reconnect in between (the statements are
+// prepared again on the new connection), all chain and replay.
+TEST_F(CommandService, OneLongLivedStoreSurvivesManyCommandsASecondStoreAndAReconnect) {
+  soci::session sql;
+  persistence::open_session(sql, db.app_url());
+  auto store = std::make_unique<persistence::PgSheetStore>(sql);
+  engine::CommandService service(*store, {kWorkflow, kGrades, true});
+  int version = current().sheet.version;
+  for (int i = 0; i < 8; ++i) {
+    version = service.execute({sheet_id, std::nullopt, std::nullopt}, edit_all(version, "A", std::to_string(i)), staff, "t-many")
+                  .after.sheet.version;
+  }
+  {
+    persistence::PgSheetStore second(sql);
+    engine::CommandService other(second, {kWorkflow, kGrades, true});
+    version = other.execute({std::nullopt, 2020, 6}, edit_all(version, "B", "second"), staff, "t-second").after.sheet.version;
+  }
+  // A stale version is refused as a conflict by the long-lived store's statements.
+  try {
+    service.execute({sheet_id, std::nullopt, std::nullopt}, edit_all(version - 1, "C", "stale"), staff, "t-stale");
+    FAIL() << "a stale version was accepted";
+  } catch (const CommandError& e) {
+    EXPECT_EQ(e.refusal(), Refusal::conflict);
+  }
+  sql.reconnect();
+  version = service.execute({std::nullopt, 2020, 6}, edit_all(version, "C", "after reconnect"), staff, "t-reconnect").after.sheet.version;
+  // The server forgot every prepared statement (as after DISCARD ALL): a command fails on each lost statement once,
+  // then the statements are prepared again.
+  sql << "DEALLOCATE ALL";
+  for (int attempt = 0;; ++attempt) {
+    ASSERT_LT(attempt, 3) << "the store does not recover from lost statements";
+    try {
+      version = service.execute({sheet_id, std::nullopt, std::nullopt}, edit_all(version, "D", "lost"), staff, "t-lost").after.sheet.version;
+      break;
+    } catch (const soci::soci_error& e) {
+      EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+    }
+  }
+  version = service.execute({sheet_id, std::nullopt, std::nullopt}, edit_all(version, "D", "again"), staff, "t-again").after.sheet.version;
+  store.reset();
+  EXPECT_EQ(current().sheet.actions, "取組:again");
+  EXPECT_EQ(current().sheet.version, version);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
+}

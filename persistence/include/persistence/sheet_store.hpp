@@ -1,6 +1,8 @@
 #pragma once
 // engine::SheetStore on PostgreSQL: one SOCI transaction per command, the sheet locked with
 // SELECT … FOR UPDATE, its row and its audit event written together.
+#include <memory>
+
 #include <boost/json.hpp>
 #include <soci/soci.h>
 
@@ -8,13 +10,26 @@
 
 namespace persistence {
 
+// Keeps its statements prepared on the session's connection for its own lifetime (libpq named
+// prepared statements: parsed once, planned once PostgreSQL settles on a generic plan, never
+// deallocated between commands), so a command is four round trips: BEGIN, the lock, the
+// sheet's update with its event in one statement, COMMIT. Meant to live as long as its session
+// (one per pooled session); it must not outlive the session. When the session reconnects, the
+// statements are prepared again on the new connection before their next use. Not thread-safe,
+// like the session.
 class PgSheetStore : public engine::SheetStore {
  public:
-  explicit PgSheetStore(soci::session& sql) : sql_(sql) {}
+  explicit PgSheetStore(soci::session& sql);
+  ~PgSheetStore() override;
+  PgSheetStore(const PgSheetStore&) = delete;
+  PgSheetStore& operator=(const PgSheetStore&) = delete;
   std::unique_ptr<engine::SheetUnitOfWork> begin() override;
+
+  struct Statements;  // the prepared statements and the connection they belong to
 
  private:
   soci::session& sql_;
+  std::unique_ptr<Statements> statements_;
 };
 
 // A sheet as it is now, without locking it, with last year's grade and 今後の方針 for reference.

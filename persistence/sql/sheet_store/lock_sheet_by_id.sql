@@ -1,3 +1,7 @@
+-- The sheet a command works on, locked (FOR UPDATE OF the sheet, FOR SHARE OF its fiscal year),
+-- by its id. A libpq prepared statement ($1: the id), kept for the session's lifetime by
+-- PgSheetStore so that it is parsed once and, after PostgreSQL's first executions, never
+-- planned again. Columns as select_sheet.sql's first 14.
 SELECT s.id, s.fiscal_year, s.sheet_no, m.key, s.grade, s.state,
        CAST((SELECT array_agg(d.name ORDER BY o.ord)
                FROM unnest(s.department_order) WITH ORDINALITY AS o(id, ord)
@@ -7,6 +11,5 @@ SELECT s.id, s.fiscal_year, s.sheet_no, m.key, s.grade, s.state,
   FROM sheet s
   JOIN measure m ON m.id = s.measure_id
   JOIN fiscal_year y ON y.year = s.fiscal_year
- WHERE CASE WHEN CAST(:id AS bigint) > 0 THEN s.id = CAST(:id AS bigint)
-            ELSE s.fiscal_year = CAST(:year AS integer) AND s.sheet_no = CAST(:sheet_no AS integer) END
+ WHERE s.id = CAST($1 AS bigint)
    FOR UPDATE OF s FOR SHARE OF y
