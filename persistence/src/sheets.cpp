@@ -115,6 +115,9 @@ ImportOutcome import_year(soci::session& sql, const ImportRequest& req) {
                 grades_text = to_pg_array(grades), actions_text = to_pg_array(actions), results_text = to_pg_array(results),
                 next_steps_text = to_pg_array(next_steps), departments_text = to_pg_array(departments);
     int created = 0, events = 0;
+    // The statement sorts every sheet with its texts by number (for the events' order): in
+    // memory, not in temporary files (15 MB for 10,000 sheets; the default work_mem is 4 MB).
+    sql << "SET LOCAL work_mem = '64MB'";
     sql << sql_text("import/insert_sheets.sql"), soci::use(sheet_nos_text, "sheet_nos"), soci::use(measure_keys_text, "measure_keys"),
         soci::use(grades_text, "grades"), soci::use(actions_text, "actions"), soci::use(results_text, "results"),
         soci::use(next_steps_text, "next_steps"), soci::use(departments_text, "departments"),

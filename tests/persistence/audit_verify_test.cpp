@@ -34,6 +34,16 @@ std::string scalar(PGconn* conn, const std::string& sql) {
   return out;
 }
 
+// The server's message when `sql` is refused, or "" when it succeeds.
+std::string refusal(PGconn* conn, const std::string& sql) {
+  try {
+    persistence::exec(conn, sql, "statement");
+  } catch (const persistence::DatabaseError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 model::PlanSeed small_seed() {
   model::PlanSeed s;
   s.departments = {{"chiiki-fukushi", "地域福祉課", model::DepartmentKind::city, {}},
@@ -617,4 +627,62 @@ TEST(AuditLogOutput, CsvHasABomAHeaderAndQuotesAsRfc4180) {
   auto line = json::parse(persistence::events_jsonl({e}));
   EXPECT_EQ(line.at("chain_position"), 2);
   EXPECT_TRUE(line.at("actor_grant").is_null());
+}
+
+// Migration 008: the import's fast form of a sheet's creation changes equals the definition
+// (audit_created of sheet_audit_fields) for every sheet, and the import's events are exactly that.
+TEST_F(AuditTrail, BulkCreationChangesEqualTheDefinitionForEverySheet) {
+  change_grade(6, "A", "B");
+  const std::string differing = scalar(owner.get(), R"(
+    SELECT count(*) FROM sheet s JOIN measure m ON m.id = s.measure_id
+     WHERE sheet_created_changes(s.fiscal_year, s.sheet_no, m.key,
+                                 (SELECT jsonb_agg(d.name ORDER BY o.ord) FROM unnest(s.department_order) WITH ORDINALITY AS o(id, ord)
+                                    JOIN department d ON d.id = o.id),
+                                 s.grade, s.actions, s.results, s.next_steps, s.state, s.version)
+           IS DISTINCT FROM audit_created(sheet_audit_fields(s.fiscal_year, s.sheet_no, s.measure_id, s.department_order, s.grade,
+                                                             s.actions, s.results, s.next_steps, s.state, s.version)))");
+  EXPECT_EQ(differing, "0");
+  const std::string imported_differently = scalar(owner.get(), R"(
+    SELECT count(*) FROM audit_event e JOIN sheet s ON CAST(s.id AS text) = e.entity_id
+     WHERE e.entity_type = 'sheet' AND e.chain_position = 1
+       AND e.changes IS DISTINCT FROM audit_created(sheet_audit_fields(s.fiscal_year, s.sheet_no, s.measure_id, s.department_order,
+                                                    CAST(e.changes -> 'grade' ->> 'after' AS text), s.actions, s.results,
+                                                    s.next_steps, s.state, 1)))");
+  EXPECT_EQ(imported_differently, "0");
+  EXPECT_EQ(scalar(owner.get(), "SELECT count(*) FROM audit_event WHERE entity_type = 'sheet' AND chain_position = 1"), "2");
+}
+
+// audit_append_events extends existing chains and starts new ones exactly as the trigger does
+// (verify recomputes every hash), refuses two events for one entity, and the application role
+// can call it but cannot write a hash itself.
+TEST_F(AuditTrail, SetWiseAppendChainsLikeTheTrigger) {
+  const auto id6 = sheet_id(6);
+  persistence::exec(owner.get(), "INSERT INTO audit_event (entity_type, entity_id, action, actor, changes) "
+                                 "VALUES ('load', 'a', 'edit', 'x', '{}'), ('load', 'a', 'edit', 'x', '{\"n\": 1}')",
+                    "existing chain");
+  auto app = persistence::connect_libpq(db.app_url());
+  EXPECT_EQ(scalar(app.get(), "SELECT audit_append_events('load', 'bulk', 'cli:tester', 'staff@x', NULL, 'r-1', "
+                              "ARRAY['a', 'b', 'c'], ARRAY['{\"k\": \"甲\"}', '{}', '{\"k\": null}']::jsonb[])"),
+            "3");
+  EXPECT_EQ(scalar(owner.get(), "SELECT string_agg(entity_id || ':' || chain_position, ',' ORDER BY id) FROM audit_event "
+                                "WHERE entity_type = 'load' AND action = 'bulk'"),
+            "a:3,b:1,c:1");
+  EXPECT_EQ(scalar(owner.get(), "SELECT length FROM audit_chain_head WHERE entity_type = 'load' AND entity_id = 'a'"), "3");
+  // A normal append after the bulk one continues the chain.
+  persistence::exec(owner.get(), "INSERT INTO audit_event (entity_type, entity_id, action, actor, changes) VALUES ('load', 'b', 'edit', 'x', '{}')",
+                    "after bulk");
+  EXPECT_NE(refusal(app.get(), "SELECT audit_append_events('load', 'bulk', 'x', NULL, NULL, NULL, ARRAY['d', 'd'], "
+                               "ARRAY['{}', '{}']::jsonb[])"),
+            "");
+  EXPECT_NE(refusal(app.get(), "INSERT INTO audit_event (entity_type, entity_id, action, actor, changes, chain_position, hash) "
+                               "VALUES ('load', 'e', 'edit', 'x', '{}', 1, '\\x00')"),
+            "");
+  EXPECT_NE(refusal(app.get(), "INSERT INTO audit_event (entity_type, entity_id, action, actor, changes, prev_hash) "
+                               "VALUES ('load', 'b', 'edit', 'x', '{}', '\\x00')"),
+            "");
+  EXPECT_EQ(refusal(app.get(), "INSERT INTO audit_event (entity_type, entity_id, action, actor, changes) "
+                               "VALUES ('sheet', '" + id6 + "', 'note', 'x', '{}')"),
+            "");
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << persistence::describe_failure(*report.failure);
 }

@@ -10,8 +10,13 @@ GRANT SELECT, INSERT, UPDATE ON fiscal_year, sheet TO {application_role};
 GRANT INSERT, UPDATE ON department TO {application_role};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {application_role};
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {application_role};
--- The audit trail is append-only for the application: no UPDATE, DELETE or TRUNCATE.
-GRANT SELECT, INSERT ON audit_event TO {application_role};
+-- The audit trail is append-only for the application: no UPDATE, DELETE or TRUNCATE. It inserts
+-- an event's own fields only: chain_position, prev_hash and hash are the chain trigger's (which
+-- fires for every row without a hash) or audit_append_events's (migration 008), never the writer's.
+GRANT SELECT ON audit_event TO {application_role};
+REVOKE INSERT ON audit_event FROM {application_role};
+GRANT INSERT (entity_type, entity_id, occurred_at, actor, actor_grant, action, changes, comment, request_id)
+  ON audit_event TO {application_role};
 GRANT SELECT ON audit_chain_head TO {application_role};
 GRANT SELECT, INSERT ON table_import TO {application_role};
 -- Users: the application adds, changes and disables users (never deletes them: the audit
