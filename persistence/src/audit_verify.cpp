@@ -1,9 +1,13 @@
 #include "persistence/audit_verify.hpp"
 
-#include <sodium.h>
 #include <soci/postgresql/soci-postgresql.h>
 
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -15,6 +19,7 @@
 
 #include "persistence/audit_log.hpp"
 #include "persistence/connection.hpp"
+#include "persistence/sha256.hpp"
 #include "sql_files.hpp"
 
 namespace persistence {
@@ -60,6 +65,78 @@ class ReadOnlyTransaction {
 
  private:
   PGconn* conn_;
+};
+
+// Fetches the stream's batches on a thread of its own, up to kAhead batches ahead of the
+// verifier, so that the server produces rows while the client hashes and replays them instead
+// of each waiting for the other. The connection belongs to the fetching thread from
+// construction until the destructor has joined it; the destructor stops it early when the
+// verifier stops (a failure) and waits for the FETCH in flight. A database error reaches the
+// caller of next().
+class Prefetcher {
+ public:
+  explicit Prefetcher(PGconn* conn) : conn_(conn), thread_([this] { fetch_all(); }) {}
+  ~Prefetcher() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  Prefetcher(const Prefetcher&) = delete;
+  Prefetcher& operator=(const Prefetcher&) = delete;
+
+  // The next batch; an empty result at the end of the stream.
+  Result next() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !ready_.empty() || error_ || done_; });
+    if (ready_.empty()) {
+      if (error_) std::rethrow_exception(error_);
+      return Result(PQmakeEmptyPGresult(conn_, PGRES_TUPLES_OK));
+    }
+    Result r = std::move(ready_.front());
+    ready_.pop_front();
+    changed_.notify_all();
+    return r;
+  }
+
+ private:
+  static constexpr std::size_t kAhead = 2;
+
+  void fetch_all() {
+    try {
+      for (;;) {
+        {
+          std::unique_lock lock(mutex_);
+          changed_.wait(lock, [this] { return stop_ || ready_.size() < kAhead; });
+          if (stop_) break;
+        }
+        Result batch = run(conn_, "audit_verify/fetch_stream.sql");
+        const bool last = PQntuples(batch.get()) == 0;
+        {
+          std::lock_guard lock(mutex_);
+          if (!last) ready_.push_back(std::move(batch));
+          done_ = last;
+        }
+        changed_.notify_all();
+        if (last) break;
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      error_ = std::current_exception();
+    }
+    changed_.notify_all();
+  }
+
+  PGconn* conn_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Result> ready_;
+  bool stop_ = false;
+  bool done_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: starts once everything above is constructed
 };
 
 std::optional<std::string> value(PGresult* r, int row, int col) {
@@ -235,7 +312,9 @@ class Verifier {
           if (entry->length == e.chain_position) g.hash_at[e.chain_position] = e.hash;
         }
         if (g.type == "sheet") {
-          auto changes = json::parse(e.changes);
+          // Parsed into a buffer reused from event to event; apply_changes copies what it keeps.
+          json::monotonic_resource scratch(parse_buffer_.get(), kParseBuffer);
+          auto changes = json::parse(e.changes, &scratch);
           if (changes.is_object()) apply_changes(g.replay, changes.as_object());
         }
         return;
@@ -445,10 +524,12 @@ class Verifier {
     return std::nullopt;
   }
 
+  static constexpr std::size_t kParseBuffer = 64 * 1024;
   VerifyReport& report_;
   CheckpointIndex& checkpoints_;
   const ChainVisitor& visit_;
   std::optional<Group> group_;
+  std::unique_ptr<unsigned char[]> parse_buffer_ = std::make_unique<unsigned char[]>(kParseBuffer);
 };
 
 }  // namespace
@@ -498,18 +579,11 @@ std::string canonical_event_bytes(const StoredEvent& e) {
 }
 
 std::string event_hash_hex(const StoredEvent& e) {
-  static const int initialised = sodium_init();
-  if (initialised < 0) throw std::runtime_error("libsodium cannot be initialised");
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  write_canonical(e, [&state](std::string_view s) {
-    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  });
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256_final(&state, digest);
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  // The bytes are built in one buffer per thread, reused from event to event, then hashed at once.
+  thread_local std::string bytes;
+  bytes.clear();
+  write_canonical(e, [](std::string_view piece) { bytes.append(piece); });
+  return sha256_hex(bytes);
 }
 
 VerifyReport verify_audit(soci::session& sql, const VerifyOptions& options, const ChainVisitor& on_chain, std::string* snapshot_time) {
@@ -554,12 +628,16 @@ VerifyReport verify_audit(soci::session& sql, const VerifyOptions& options, cons
   }
   run(conn, "audit_verify/declare_stream.sql");
   Verifier verifier(report, index, on_chain);
-  while (!verifier.failed()) {
-    auto batch = run(conn, "audit_verify/fetch_stream.sql");
-    const int rows = PQntuples(batch.get());
-    if (rows == 0) break;
-    for (int i = 0; i < rows && !verifier.failed(); ++i) verifier.row(batch.get(), i);
-  }
+  {
+    // The server fills the next batch while this thread checks the current one.
+    Prefetcher batches(conn);
+    while (!verifier.failed()) {
+      Result batch = batches.next();
+      const int rows = PQntuples(batch.get());
+      if (rows == 0) break;
+      for (int i = 0; i < rows && !verifier.failed(); ++i) verifier.row(batch.get(), i);
+    }
+  }  // the fetching thread has stopped: the connection is this thread's again
   verifier.finish();
   return report;
 }
