@@ -42,6 +42,11 @@ model::Grant require_role(const model::Actor& actor, std::initializer_list<std::
   throw engine::DomainError(fmt::format("{} may not {}: that needs the role {}", actor.login, what, names));
 }
 
+persistence::RoleRules role_rules(const model::Workflow& workflow) {
+  const auto roles = workflow.roles();
+  return {{roles.begin(), roles.end()}, {workflow.departmental_roles.begin(), workflow.departmental_roles.end()}};
+}
+
 int parse_year_option(const std::string& text) {
   auto fy = model::FiscalYear::parse(text);
   if (!fy) throw engine::DomainError(fmt::format("{:?} is not a fiscal year (2020, R2 or 令和2年度)", text));
