@@ -150,9 +150,14 @@ void PgBackend::create_session(const api::NewSession& n) {
 
 std::optional<api::LiveSession> PgBackend::touch_session(const std::string& token_hash_hex, api::TimePoint now) {
   return with_session([&](SessionPool::Slot& s) -> std::optional<api::LiveSession> {
-    auto live = persistence::touch_http_session(s.sql, token_hash_hex, now, settings_.session_idle_seconds);
+    // The last use is written at most every 1/60 of the idle limit: idle expiry stays exact to
+    // within that, and most requests read without writing.
+    const int touch_every = settings_.session_idle_seconds / 60;
+    auto live = persistence::touch_http_session(s.sql, token_hash_hex, now, settings_.session_idle_seconds, touch_every);
     if (!live) return std::nullopt;
-    return api::LiveSession{user_info(s.sql, live->login), live->csrf_token, live->expires_at, live->idle_expires_at};
+    api::UserInfo user{live->user_id, live->login, live->display_name, true, {live->login, {}}};
+    for (const auto& g : live->grants) user.actor.grants.push_back({g.role, g.department_name, g.department_code});
+    return api::LiveSession{std::move(user), live->csrf_token, live->expires_at, live->idle_expires_at};
   });
 }
 

@@ -4,6 +4,7 @@
 // read from a clock here, so that tests can move time. Tokens arrive already hashed.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <soci/soci.h>
 
@@ -30,15 +31,24 @@ struct NewHttpSession {
 void create_http_session(soci::session& sql, const NewHttpSession& s);
 
 struct LiveHttpSession {
+  long long user_id = 0;
   std::string login;
+  std::string display_name;
   std::string csrf_token;
   std::string expires_at;       // the absolute end, RFC 3339 UTC
   std::string idle_expires_at;  // when it ends if unused (never after expires_at)
+  struct Grant {
+    std::string role;
+    std::optional<std::string> department_code;
+    std::optional<std::string> department_name;
+  };
+  std::vector<Grant> grants;  // by role, then department code
 };
-// Extends a live session to `now` and returns it; nullopt when it is unknown, ended, past
-// its absolute end, idle for `idle_seconds` or more, or its user is disabled.
+// A live session with its user and grants, in one round trip; nullopt when it is unknown,
+// ended, past its absolute end, idle for `idle_seconds` or more, or its user is disabled. Its
+// last use moves to `now` when it is older than `touch_seconds` (0: always).
 std::optional<LiveHttpSession> touch_http_session(soci::session& sql, const std::string& token_hash_hex, TimePoint now,
-                                                  int idle_seconds);
+                                                  int idle_seconds, int touch_seconds = 0);
 // Ends a session at once (logout). False when there was no live one.
 bool end_http_session(soci::session& sql, const std::string& token_hash_hex, TimePoint now);
 // Deletes sessions that ended more than a day ago; returns how many.
