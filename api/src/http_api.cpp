@@ -280,8 +280,8 @@ struct HttpApi::Impl {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     metrics.observe(route_name, status, took);
     const std::string who = ctx.session ? ctx.login() : "-";
-    if (status >= 400 && status != 404 && is_unsafe(req.method())) {
-      // Every refused change is logged with who asked (ASVS §7.2).
+    if (status >= 400 && status != 404 && (is_unsafe(req.method()) || status == 401 || status == 403 || status == 429)) {
+      // Every refused change, and every refused read, is logged with who asked (ASVS §7.2).
       spdlog::warn("refused {} {} {} by {} from {}: {} {}", ctx.request_id, std::string(req.method_string()), std::string(req.target()),
                    who, client.address, status, res.body().size() < 400 ? res.body() : std::string("(body)"));
     } else {

@@ -96,8 +96,21 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_->limits.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_limit));
     // Between requests a keep-alive connection may wait idle_timeout; a request once begun
-    // must arrive within read_timeout, so a slow client cannot hold the connection.
-    stream_.expires_after(first_ ? server_->limits.read_timeout : server_->limits.idle_timeout);
+    // must arrive within read_timeout, so a slow client cannot hold the connection. So the
+    // wait for the first byte of a next request has the idle limit, and the rest the read limit
+    // (with one timer over the whole header, a client sending a byte now and then could hold
+    // a keep-alive connection for idle_timeout per request).
+    if (first_ || buffer_.size() > 0) return read_rest_of_header();
+    stream_.expires_after(server_->limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      if (ec) return self->on_read_error(ec);
+      self->buffer_.commit(n);
+      self->read_rest_of_header();
+    });
+  }
+
+  void read_rest_of_header() {
+    stream_.expires_after(server_->limits.read_timeout);
     http::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
 

@@ -13,6 +13,8 @@ json::object sheet_document(const model::PlanSeed& plan, const SheetData& d, con
   json::object doc = sheet_json(views.front());
   doc["id"] = d.state.sheet.id.value_or(0);
   doc["version"] = d.state.sheet.version;
+  // The key GET /measures/{id} takes: without it a client could not find a measure's sheets.
+  doc["measure_id"] = d.state.sheet.measure_key;
   doc["retired"] = d.state.retired;
   doc["previous"] = d.previous_grade || d.previous_next_steps
                         ? json::value({{"grade", d.previous_grade ? json::value(*d.previous_grade) : json::value(nullptr)},

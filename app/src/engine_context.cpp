@@ -12,7 +12,7 @@ namespace app {
 namespace {
 
 model::PlanSeed open_and_load(soci::session& sql, const Config& cfg) {
-  persistence::open_session(sql, cfg.database.url);
+  persistence::open_session(sql, cfg.database.url, cfg.database.connect_timeout_seconds);
   return persistence::load_plan(sql, cfg.plan.code);
 }
 

@@ -23,7 +23,8 @@ namespace json = boost::json;
 
 // ---- the pool ---------------------------------------------------------------------------------
 
-SessionPool::SessionPool(std::string url, int size, std::chrono::milliseconds wait) : url_(std::move(url)), wait_(wait) {
+SessionPool::SessionPool(std::string url, int size, std::chrono::milliseconds wait, int connect_timeout_seconds)
+    : url_(std::move(url)), wait_(wait), connect_timeout_seconds_(connect_timeout_seconds) {
   for (int i = 0; i < size; ++i) {
     slots_.push_back(std::make_unique<Slot>());
     free_.push_back(slots_.back().get());
@@ -45,7 +46,7 @@ SessionPool::Lease SessionPool::lease() {
   if (!slot->open) {
     try {
       if (slot->sql.get_backend() != nullptr) slot->sql.close();
-      persistence::open_session(slot->sql, url_);
+      persistence::open_session(slot->sql, url_, connect_timeout_seconds_);
       slot->store = std::make_unique<persistence::PgSheetStore>(slot->sql);
       slot->open = true;
     } catch (const std::exception& e) {

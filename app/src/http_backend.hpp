@@ -28,7 +28,7 @@ class SessionPool {
     bool open = false;
   };
 
-  SessionPool(std::string url, int size, std::chrono::milliseconds wait);
+  SessionPool(std::string url, int size, std::chrono::milliseconds wait, int connect_timeout_seconds);
 
   class Lease {
    public:
@@ -57,6 +57,7 @@ class SessionPool {
   void release(Slot* slot);
   std::string url_;
   std::chrono::milliseconds wait_;
+  int connect_timeout_seconds_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> free_;
   std::mutex m_;

@@ -60,7 +60,8 @@ int serve(const GlobalOptions& g, const ServeOptions& o) {
   if (o.demo) ensure_demo_accounts(ctx.sql, ctx.plan, ctx.workflow, accounts);
   ctx.sql.close();
 
-  SessionPool pool(ctx.cfg.database.url, ctx.cfg.database.pool_size, std::chrono::milliseconds(s.pool_wait_ms));
+  SessionPool pool(ctx.cfg.database.url, ctx.cfg.database.pool_size, std::chrono::milliseconds(s.pool_wait_ms),
+                   ctx.cfg.database.connect_timeout_seconds);
   BackendSettings backend_settings{{s.login_max_failures, s.login_window_seconds, s.login_block_seconds},
                                    {s.address_max_failures, s.login_window_seconds, s.login_block_seconds},
                                    s.session_idle_seconds,
