@@ -78,6 +78,9 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits (1677–2262): a year outside that would wrap
+  // around (since=2999-… became a time in 1800 and matched every event).
+  if (y < 1900 || y > 2200) return std::nullopt;
   std::size_t pos = 19;
   long long micros = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -648,8 +651,14 @@ struct HttpApi::Impl {
   Response run_command(Ctx& ctx, const SheetData& before, engine::Command command, const std::optional<ApiError>& deferred) {
     const long long id = *before.state.sheet.id;
     if (deferred) {
-      // Decide against the current row first, so that 403/412/409 win over the body's 422.
-      engine::decide(before.state, command, ctx.actor(), rules);
+      // Decide against the current row first, so that 403/412/409 win over the body's 422;
+      // but the body's own fault (an unknown field, a wrong type) is the 422 to report, not
+      // one about the sheet's values (a missing grade when submitting with "comment": 7).
+      try {
+        engine::decide(before.state, command, ctx.actor(), rules);
+      } catch (const engine::CommandError& e) {
+        if (e.refusal() != engine::Refusal::invalid_value) throw;
+      }
       throw *deferred;
     }
     auto decision = backend.execute(engine::SheetRef{id, std::nullopt, std::nullopt}, command, ctx.actor(), ctx.request_id);

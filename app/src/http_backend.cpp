@@ -94,6 +94,13 @@ auto PgBackend::with_session(F&& f) {
     if (SessionPool::check_broken(*lease)) throw api::Unavailable(fmt::format("database connection lost: {}", e.get_error_message()));
     // Only the server's message: SOCI's what() lists the bound values.
     throw std::runtime_error(fmt::format("database: {}", e.get_error_message()));
+  } catch (const api::Unavailable&) {
+    throw;
+  } catch (const std::exception& e) {
+    // Work on the raw libpq connection (audit verify) fails with errors of its own: a lost
+    // connection is still a 503, and the slot must reconnect rather than fail every lease.
+    if (SessionPool::check_broken(*lease)) throw api::Unavailable(fmt::format("database connection lost: {}", e.what()));
+    throw;
   }
 }
 
