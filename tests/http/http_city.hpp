@@ -25,6 +25,7 @@
 
 #include "cli_runner.hpp"
 #include "http_client.hpp"
+#include "openapi_validator.hpp"
 #include "persistence/connection.hpp"
 #include "serve_process.hpp"
 #include "test_database.hpp"
@@ -245,7 +246,24 @@ class City {
 
   HttpResponse call(const std::string& method, const std::string& target, const std::string& body = {}, Headers headers = {},
                     std::optional<unsigned short> port = std::nullopt) const {
-    return testing_support::http_request(port.value_or(this->port()), method, target, body, headers);
+    auto r = testing_support::http_request(port.value_or(this->port()), method, target, body, headers);
+    check_against_openapi(method, target, r);
+    return r;
+  }
+  // Every response the tests see must be one api/openapi.json describes (issue 5): the path,
+  // the method, the status and the body's schema. Unknown paths, 405 and 431 have no operation.
+  static void check_against_openapi(const std::string& method, const std::string& target, const HttpResponse& r) {
+    static const testing_support::OpenApi openapi(testing_support::slurp(kSource + "/api/openapi.json"));
+    const std::string path = target.substr(0, target.find('?'));
+    if (!openapi.path_template(path) || r.status == 405 || r.status == 431) return;
+    std::string m = method;
+    for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (m == "HEAD") return;
+    const auto problems = openapi.check(m, target, static_cast<unsigned>(r.status), r.header("Content-Type"), r.body);
+    std::string joined;
+    for (const auto& p : problems) joined += p + "\n";
+    EXPECT_TRUE(problems.empty()) << m << " " << target << " " << r.status << " does not match api/openapi.json:\n"
+                                  << joined << r.body.substr(0, 400);
   }
   static Headers bearer(const std::string& token, Headers more = {}) {
     more.emplace_back("Authorization", "Bearer " + token);

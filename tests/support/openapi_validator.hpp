@@ -56,6 +56,22 @@ class OpenApi {
     if (!entry) return {"content type " + media + " not described for " + std::to_string(status)};
     const auto& schema = entry->as_object().at("schema");
     if (media.find("json") == std::string::npos) return errors;
+    if (media.ends_with("ndjson")) {
+      // One JSON value per line, each an instance of the schema.
+      std::size_t start = 0, line = 1;
+      while (start < body.size()) {
+        const auto end = body.find('\n', start);
+        const std::string text = body.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        boost::system::error_code ec;
+        auto value = boost::json::parse(text, ec);
+        if (ec) errors.push_back("line " + std::to_string(line) + " is not JSON: " + ec.message());
+        else validate(value, schema, "line " + std::to_string(line), errors);
+        if (end == std::string::npos) break;
+        start = end + 1;
+        ++line;
+      }
+      return errors;
+    }
     boost::system::error_code ec;
     auto value = boost::json::parse(body, ec);
     if (ec) return {"body is not JSON: " + ec.message()};
