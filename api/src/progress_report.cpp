@@ -1,6 +1,7 @@
 #include "api/progress_report.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -286,6 +287,12 @@ std::string progress_xlsx(int year, const std::vector<model::SheetView>& views) 
   TempFile file;
   std::unique_ptr<lxw_workbook, WorkbookFree> wb(workbook_new(file.path().c_str()));
   if (!wb) throw std::runtime_error(fmt::format("xlsx: cannot create a workbook at {}", file.path()));
+  // A fixed creation time (the fiscal year's first day, 00:00 JST) instead of now, so that the
+  // same table gives the same bytes every time: the API's report equals the CLI's export.
+  lxw_doc_properties properties{};
+  properties.created = std::chrono::system_clock::to_time_t(
+      std::chrono::sys_days(std::chrono::year(year) / std::chrono::March / 31) + std::chrono::hours(15));
+  check(workbook_set_properties(wb.get(), &properties), "setting the workbook's properties");
   write_sheet(wb.get(), year, sorted_by_sheet_no(views));
   // workbook_close writes the file and frees the workbook, whether it succeeds or not.
   check(workbook_close(wb.release()), fmt::format("writing {}", file.path()));

@@ -33,6 +33,7 @@ int run_cli(int argc, char** argv) {
   register_sheet_commands(cli, ctx);
   register_year_commands(cli, ctx);
   register_audit_commands(cli, ctx);
+  register_serve_commands(cli, ctx);
 
   try {
     cli.parse(argc, argv);

@@ -33,7 +33,7 @@ const std::map<std::string_view, std::vector<KeySpec>> kSchema = {
           {"workflow", Kind::table}}},
     {"database", {{"url", Kind::string}, {"owner_url", Kind::string}, {"pool_size", Kind::integer},
                   {"connect_timeout_seconds", Kind::integer}}},
-    {"server", {{"listen", Kind::string}}},
+    {"server", {{"listen", Kind::string}, {"secure_cookies", Kind::boolean}, {"body_limit_bytes", Kind::integer}, {"header_limit_bytes", Kind::integer}, {"read_timeout_ms", Kind::integer}, {"idle_timeout_ms", Kind::integer}, {"max_connections", Kind::integer}, {"worker_threads", Kind::integer}, {"pool_wait_ms", Kind::integer}, {"session_idle_seconds", Kind::integer}, {"session_lifetime_seconds", Kind::integer}, {"login_max_failures", Kind::integer}, {"login_window_seconds", Kind::integer}, {"login_block_seconds", Kind::integer}, {"address_max_failures", Kind::integer}}},
     {"log", {{"level", Kind::string}}},
     {"plan", {{"code", Kind::string}, {"departments", Kind::string}, {"plan", Kind::string}, {"structure", Kind::string}}},
     {"workflow", {{"definition", Kind::string}, {"separation_of_duties", Kind::boolean}}},
@@ -176,6 +176,20 @@ Config load_config(const std::filesystem::path& file, const Environment& env) {
     check_listen(c, node("server", "listen"), *v);
     cfg.server.listen = *v;
   }
+  cfg.server.body_limit_bytes = integer("server", "body_limit_bytes", cfg.server.body_limit_bytes, 1024, 67108864);
+  cfg.server.header_limit_bytes = integer("server", "header_limit_bytes", cfg.server.header_limit_bytes, 1024, 1048576);
+  cfg.server.read_timeout_ms = integer("server", "read_timeout_ms", cfg.server.read_timeout_ms, 100, 600000);
+  cfg.server.idle_timeout_ms = integer("server", "idle_timeout_ms", cfg.server.idle_timeout_ms, 100, 3600000);
+  cfg.server.max_connections = integer("server", "max_connections", cfg.server.max_connections, 1, 100000);
+  cfg.server.worker_threads = integer("server", "worker_threads", cfg.server.worker_threads, 1, 256);
+  cfg.server.pool_wait_ms = integer("server", "pool_wait_ms", cfg.server.pool_wait_ms, 1, 600000);
+  cfg.server.session_idle_seconds = integer("server", "session_idle_seconds", cfg.server.session_idle_seconds, 1, 86400);
+  cfg.server.session_lifetime_seconds = integer("server", "session_lifetime_seconds", cfg.server.session_lifetime_seconds, 1, 604800);
+  cfg.server.login_max_failures = integer("server", "login_max_failures", cfg.server.login_max_failures, 1, 1000);
+  cfg.server.login_window_seconds = integer("server", "login_window_seconds", cfg.server.login_window_seconds, 1, 86400);
+  cfg.server.login_block_seconds = integer("server", "login_block_seconds", cfg.server.login_block_seconds, 1, 86400);
+  cfg.server.address_max_failures = integer("server", "address_max_failures", cfg.server.address_max_failures, 1, 100000);
+  if (auto v = root["server"]["secure_cookies"].value<bool>()) cfg.server.secure_cookies = *v;
 
   // log
   if (auto v = str("log", "level")) {
@@ -216,7 +230,21 @@ std::string describe(const Config& cfg) {
   out += fmt::format("url = {:?}{}\n", persistence::mask_password(cfg.database.url), from(cfg.database.url_from));
   out += fmt::format("owner_url = {:?}{}\n", persistence::mask_password(cfg.database.owner_url), from(cfg.database.owner_url_from));
   out += fmt::format("pool_size = {}\nconnect_timeout_seconds = {}\n", cfg.database.pool_size, cfg.database.connect_timeout_seconds);
-  out += fmt::format("\n[server]\nlisten = {:?}\n", cfg.server.listen);
+  out += fmt::format("\n[server]\nlisten = {:?}\nsecure_cookies = {}\n", cfg.server.listen, cfg.server.secure_cookies);
+  out += fmt::format("body_limit_bytes = {}\n", cfg.server.body_limit_bytes);
+  out += fmt::format("header_limit_bytes = {}\n", cfg.server.header_limit_bytes);
+  out += fmt::format("read_timeout_ms = {}\n", cfg.server.read_timeout_ms);
+  out += fmt::format("idle_timeout_ms = {}\n", cfg.server.idle_timeout_ms);
+  out += fmt::format("max_connections = {}\n", cfg.server.max_connections);
+  out += fmt::format("worker_threads = {}\n", cfg.server.worker_threads);
+  out += fmt::format("pool_wait_ms = {}\n", cfg.server.pool_wait_ms);
+  out += fmt::format("session_idle_seconds = {}\n", cfg.server.session_idle_seconds);
+  out += fmt::format("session_lifetime_seconds = {}\n", cfg.server.session_lifetime_seconds);
+  out += fmt::format("login_max_failures = {}\n", cfg.server.login_max_failures);
+  out += fmt::format("login_window_seconds = {}\n", cfg.server.login_window_seconds);
+  out += fmt::format("login_block_seconds = {}\n", cfg.server.login_block_seconds);
+  out += fmt::format("address_max_failures = {}\n", cfg.server.address_max_failures);
+
   out += fmt::format("\n[log]\nlevel = {:?}\n", cfg.log.level);
   out += fmt::format("\n[plan]\ncode = {:?}\ndepartments = {:?}\nplan = {:?}\nstructure = {:?}\n", cfg.plan.code,
                      cfg.plan.departments.string(), cfg.plan.plan.string(), cfg.plan.structure.string());

@@ -12,7 +12,7 @@ namespace app {
 namespace {
 
 model::PlanSeed open_and_load(soci::session& sql, const Config& cfg) {
-  persistence::open_session(sql, cfg.database.url);
+  persistence::open_session(sql, cfg.database.url, cfg.database.connect_timeout_seconds);
   return persistence::load_plan(sql, cfg.plan.code);
 }
 
@@ -40,6 +40,11 @@ model::Grant require_role(const model::Actor& actor, std::initializer_list<std::
   std::string names;
   for (auto r : roles) names += (names.empty() ? "" : " or ") + std::string(r);
   throw engine::DomainError(fmt::format("{} may not {}: that needs the role {}", actor.login, what, names));
+}
+
+persistence::RoleRules role_rules(const model::Workflow& workflow) {
+  const auto roles = workflow.roles();
+  return {{roles.begin(), roles.end()}, {workflow.departmental_roles.begin(), workflow.departmental_roles.end()}};
 }
 
 int parse_year_option(const std::string& text) {

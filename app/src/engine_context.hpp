@@ -12,6 +12,7 @@
 #include "model/actor.hpp"
 #include "model/plan.hpp"
 #include "model/workflow.hpp"
+#include "persistence/users.hpp"
 
 namespace app {
 
@@ -31,6 +32,10 @@ model::Actor load_actor(soci::session& sql, const std::string& login);
 // The first grant of `actor` with one of the roles, for commands that are not workflow actions
 // (year open and close: coordinators; year reopen: admins). Refuses when there is none.
 model::Grant require_role(const model::Actor& actor, std::initializer_list<std::string_view> roles, std::string_view what);
+
+// The roles a grant may name and which of them act for a department: the workflow
+// definition's, so that what varies between cities is configuration.
+persistence::RoleRules role_rules(const model::Workflow& workflow);
 
 // "2020" or "R2" or "令和2年度": the fiscal year as the CLI accepts it.
 int parse_year_option(const std::string& text);

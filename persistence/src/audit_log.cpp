@@ -224,6 +224,54 @@ json::object sheet_as_of(soci::session& sql, long long sheet_id, TimePoint t) {
   return state;
 }
 
+model::SheetRecord sheet_record_as_of(soci::session& sql, long long sheet_id, TimePoint t, bool* retired) {
+  const json::object past = sheet_as_of(sql, sheet_id, t);
+  auto text = [&](const char* key) {
+    const json::value* v = past.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  auto number = [&](const char* key) {
+    const json::value* v = past.if_contains(key);
+    return v && v->is_int64() ? static_cast<int>(v->as_int64()) : 0;
+  };
+  model::SheetRecord r;
+  r.id = sheet_id;
+  r.year = number("fiscal_year");
+  r.sheet_no = number("sheet_no");
+  r.measure_key = text("measure");
+  if (const json::value* g = past.if_contains("grade"); g && g->is_string()) r.grade = std::string(g->as_string());
+  r.state = text("state");
+  if (const json::value* d = past.if_contains("departments"); d && d->is_array()) {
+    for (const auto& x : d->as_array()) {
+      if (x.is_string()) r.departments.emplace_back(x.as_string());
+    }
+  }
+  r.actions = text("actions");
+  r.results = text("results");
+  r.next_steps = text("next_steps");
+  r.version = number("version");
+  if (retired) {
+    const json::value* v = past.if_contains("retired");
+    *retired = v && v->is_bool() && v->as_bool();
+  }
+  return r;
+}
+
+std::vector<LoggedEvent> search_events(soci::session& sql, const EventSearch& q) {
+  TimeBinds times(q.range);
+  auto opt = [](const std::optional<std::string>& v) { return std::make_pair(v.value_or(""), v ? soci::i_ok : soci::i_null); };
+  auto [actor, actor_ind] = opt(q.actor);
+  auto [type, type_ind] = opt(q.entity_type);
+  auto [id, id_ind] = opt(q.entity_id);
+  long long after = q.after_id;
+  int limit = q.limit;
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("audit_log/search_events.sql"), soci::use(after, "after_id"),
+                                  soci::use(actor, actor_ind, "actor"), soci::use(type, type_ind, "entity_type"),
+                                  soci::use(id, id_ind, "entity_id"), soci::use(times.since, times.since_ind, "since"),
+                                  soci::use(times.until, times.until_ind, "until"), soci::use(limit, "limit"));
+  return read_events(rows);
+}
+
 // ---- output ----------------------------------------------------------------------------------
 
 json::object event_json(const LoggedEvent& e) {

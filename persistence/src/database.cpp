@@ -8,8 +8,9 @@
 
 namespace persistence {
 
-void open_session(soci::session& session, std::string_view url) {
-  const std::string conninfo = to_keyvalue_conninfo(url);
+void open_session(soci::session& session, std::string_view url, int connect_timeout_seconds) {
+  std::string conninfo = to_keyvalue_conninfo(url);
+  if (connect_timeout_seconds > 0) conninfo += " connect_timeout=" + std::to_string(connect_timeout_seconds);
   try {
     session.open(soci::postgresql, conninfo);
   } catch (const soci::soci_error& e) {

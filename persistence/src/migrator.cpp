@@ -102,6 +102,12 @@ int schema_version(PGconn* conn) {
   return std::stoi(PQgetvalue(r.res, 0, 0));
 }
 
+int schema_version(soci::session& sql) {
+  int version = 0;
+  sql << "SELECT coalesce(max(version), 0) FROM schema_migrations", soci::into(version);
+  return version;
+}
+
 MigrationResult migrate(PGconn* conn, const std::vector<Migration>& migrations,
                         const std::optional<std::string>& application_role) {
   query(conn, fmt::format("SELECT pg_advisory_lock({})", kMigrationLockKey), "locking for migration");

@@ -180,6 +180,14 @@ struct PgSheetStore::Statements {
 
 namespace {
 
+// The columns of select_sheet.sql and select_sheets.sql: a sheet with last year's values.
+SheetDetails details_of(const soci::row& r) {
+  SheetDetails d{sheet_state_of(r), std::nullopt, std::nullopt};
+  if (r.get_indicator(14) == soci::i_ok) d.previous_grade = r.get<std::string>(14);
+  if (r.get_indicator(15) == soci::i_ok) d.previous_next_steps = r.get<std::string>(15);
+  return d;
+}
+
 class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
  public:
   PgSheetUnitOfWork(soci::session& sql, PgSheetStore::Statements& statements) : sql_(sql), statements_(statements), tx_(sql) {}
@@ -243,16 +251,57 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
 std::optional<SheetDetails> find_sheet(soci::session& sql, const engine::SheetRef& ref) {
   long long id = ref.id.value_or(0);
   int year = ref.year.value_or(0), sheet_no = ref.sheet_no.value_or(0);
-  soci::rowset<soci::row> rows = (sql.prepare << sql_text("sheet_store/select_sheet.sql"), soci::use(id, "id"), soci::use(year, "year"),
-                                  soci::use(sheet_no, "sheet_no"));
-  for (const auto& r : rows) {
-    SheetDetails d{sheet_state_of(r), std::nullopt, std::nullopt};
-    if (r.get_indicator(14) == soci::i_ok) d.previous_grade = r.get<std::string>(14);
-    if (r.get_indicator(15) == soci::i_ok) d.previous_next_steps = r.get<std::string>(15);
-    return d;
-  }
-  return std::nullopt;
+  // A one-time statement: one round trip, where SOCI's prepared rowset takes three.
+  soci::row r;
+  sql << sql_text("sheet_store/select_sheet.sql"), soci::use(id, "id"), soci::use(year, "year"), soci::use(sheet_no, "sheet_no"),
+      soci::into(r);
+  if (!sql.got_data()) return std::nullopt;
+  return details_of(r);
 }
+
+std::vector<SheetDetails> find_sheets(soci::session& sql, const std::vector<long long>& ids) {
+  std::vector<SheetDetails> out;
+  if (ids.empty()) return out;
+  std::string list = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
+  list += "}";
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("sheet_store/select_sheets.sql"), soci::use(list, "ids"));
+  for (const auto& r : rows) out.push_back(details_of(r));
+  return out;
+}
+
+std::vector<long long> query_sheet_ids(soci::session& sql, const SheetFilter& f) {
+  struct Opt {
+    std::string text;
+    int number = 0;
+    soci::indicator ind = soci::i_null;
+  };
+  auto text = [](const std::optional<std::string>& v) { return v ? Opt{*v, 0, soci::i_ok} : Opt{}; };
+  auto number = [](const std::optional<int>& v) { return v ? Opt{{}, *v, soci::i_ok} : Opt{}; };
+  Opt year = number(f.year), state = text(f.state), grade = text(f.grade), sheet_no = number(f.sheet_no),
+      department = text(f.department), q = text(f.q);
+  int all_access = f.all_access ? 1 : 0;
+  std::string mine = to_pg_array(f.departments);
+  int after_year = f.after ? f.after->first : 0, after_no = f.after ? f.after->second : 0;
+  int limit = f.limit;
+  std::vector<long long> ids;
+  soci::rowset<long long> rows = (sql.prepare << sql_text("sheet_store/query_sheets.sql"), soci::use(year.number, year.ind, "year"),
+                                  soci::use(state.text, state.ind, "state"), soci::use(grade.text, grade.ind, "grade"),
+                                  soci::use(sheet_no.number, sheet_no.ind, "sheet_no"),
+                                  soci::use(department.text, department.ind, "department"), soci::use(q.text, q.ind, "q"),
+                                  soci::use(all_access, "all_access"), soci::use(f.final_state, "final_state"), soci::use(mine, "mine"),
+                                  soci::use(after_year, "after_year"), soci::use(after_no, "after_no"), soci::use(limit, "limit"));
+  for (long long id : rows) ids.push_back(id);
+  return ids;
+}
+
+std::vector<long long> measure_sheet_ids(soci::session& sql, const std::string& measure_key) {
+  std::vector<long long> ids;
+  soci::rowset<long long> rows = (sql.prepare << sql_text("sheet_store/select_measure_sheet_ids.sql"), soci::use(measure_key, "key"));
+  for (long long id : rows) ids.push_back(id);
+  return ids;
+}
+
 
 PgSheetStore::PgSheetStore(soci::session& sql) : sql_(sql), statements_(std::make_unique<Statements>()) {}
 

@@ -116,4 +116,11 @@ std::optional<YearStatus> year_status(soci::session& sql, int year) {
   return out;
 }
 
+std::vector<int> list_years(soci::session& sql) {
+  std::vector<int> years;
+  soci::rowset<int> rows = (sql.prepare << sql_text("years/select_years.sql"));
+  for (int y : rows) years.push_back(y);
+  return years;
+}
+
 }  // namespace persistence

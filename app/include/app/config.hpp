@@ -33,6 +33,20 @@ struct Config {
 
   struct Server {
     std::string listen = "127.0.0.1:8080";
+    bool secure_cookies = false;
+    int body_limit_bytes = 1048576;
+    int header_limit_bytes = 16384;
+    int read_timeout_ms = 10000;
+    int idle_timeout_ms = 60000;
+    int max_connections = 2048;
+    int worker_threads = 8;
+    int pool_wait_ms = 2000;
+    int session_idle_seconds = 1800;
+    int session_lifetime_seconds = 43200;
+    int login_max_failures = 5;
+    int login_window_seconds = 900;
+    int login_block_seconds = 900;
+    int address_max_failures = 50;
   } server;
 
   struct Log {

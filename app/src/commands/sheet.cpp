@@ -9,6 +9,7 @@
 #include "../cli_support.hpp"
 #include "../engine_context.hpp"
 #include "api/progress_report.hpp"
+#include "api/sheet_document.hpp"
 #include "model/fiscal_year.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/sheet_store.hpp"
@@ -52,22 +53,9 @@ std::string state_label(const model::Workflow& w, const std::string& state) {
 }
 
 json::object sheet_document(EngineContext& ctx, const persistence::SheetDetails& d, const std::optional<model::Actor>& actor) {
-  auto views = model::make_views(ctx.plan, {d.state.sheet});
-  json::object doc = api::sheet_json(views.front());
-  doc["id"] = *d.state.sheet.id;
-  doc["version"] = d.state.sheet.version;
-  doc["retired"] = d.state.retired;
-  doc["previous"] = d.previous_grade || d.previous_next_steps
-                        ? json::value({{"grade", d.previous_grade ? json::value(*d.previous_grade) : json::value(nullptr)},
-                                       {"next_steps", d.previous_next_steps.value_or("")}})
-                        : json::value(nullptr);
-  if (actor) {
-    json::array allowed;
-    for (const auto& a : engine::allowed_actions(d.state, *actor, ctx.rules())) allowed.emplace_back(a);
-    doc["allowed_actions"] = allowed;
-    doc["editable"] = engine::may_edit(d.state, *actor, ctx.rules());
-  }
-  return doc;
+  const api::SheetData data{d.state, d.previous_grade, d.previous_next_steps};
+  const auto rules = ctx.rules();
+  return api::sheet_document(ctx.plan, data, rules, actor ? &*actor : nullptr);
 }
 
 void print_sheet_text(EngineContext& ctx, const json::object& doc) {
@@ -110,20 +98,9 @@ int show(const GlobalOptions& g, const SheetOptions& o, const std::string& forma
   if (!o.as_of.empty()) {
     // The sheet as it stood then, rebuilt from its events alone.
     auto t = persistence::parse_time_argument(o.as_of);
-    auto past = persistence::sheet_as_of(ctx.sql, *details->state.sheet.id, t);
-    model::SheetRecord r;
-    r.id = details->state.sheet.id;
-    r.year = static_cast<int>(past.at("fiscal_year").as_int64());
-    r.sheet_no = static_cast<int>(past.at("sheet_no").as_int64());
-    r.measure_key = std::string(past.at("measure").as_string());
-    if (past.at("grade").is_string()) r.grade = std::string(past.at("grade").as_string());
-    r.state = std::string(past.at("state").as_string());
-    for (const auto& d : past.at("departments").as_array()) r.departments.emplace_back(d.as_string());
-    r.actions = std::string(past.at("actions").as_string());
-    r.results = std::string(past.at("results").as_string());
-    r.next_steps = std::string(past.at("next_steps").as_string());
-    r.version = static_cast<int>(past.at("version").as_int64());
-    persistence::SheetDetails then{{r, past.contains("retired") && past.at("retired").as_bool(), true, {}}, std::nullopt, std::nullopt};
+    bool retired = false;
+    model::SheetRecord r = persistence::sheet_record_as_of(ctx.sql, *details->state.sheet.id, t, &retired);
+    persistence::SheetDetails then{{r, retired, true, {}}, std::nullopt, std::nullopt};
     doc = sheet_document(ctx, then, std::nullopt);
     doc.erase("previous");
     doc["as_of"] = persistence::format_utc(t);

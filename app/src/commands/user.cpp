@@ -12,6 +12,7 @@
 #include "app/workflow_file.hpp"
 #include "engine/errors.hpp"
 #include "persistence/database.hpp"
+#include "../engine_context.hpp"
 #include "persistence/password.hpp"
 #include "persistence/users.hpp"
 
@@ -20,15 +21,7 @@ namespace {
 
 namespace json = boost::json;
 
-// The roles and which of them act for a department. For now a fixed set; the workflow
-// definition in config/ will supply them, and then only this function changes.
-// The roles a grant may name come from the workflow definition: what varies between cities
-// is configuration.
-persistence::RoleRules role_rules(const Config& cfg) {
-  const auto workflow = load_workflow(cfg.workflow.definition);
-  const auto roles = workflow.roles();
-  return {{roles.begin(), roles.end()}, {workflow.departmental_roles.begin(), workflow.departmental_roles.end()}};
-}
+persistence::RoleRules role_rules(const Config& cfg) { return app::role_rules(load_workflow(cfg.workflow.definition)); }
 
 // The password from standard input: one line, its line break removed. From a terminal the
 // first line is read; from a pipe or file the whole input, which must then be one line.
@@ -217,6 +210,7 @@ int user_list(const GlobalOptions& g, const std::string& format) {
 void register_user_commands(CLI::App& cli, CliContext& ctx) {
   auto* user = cli.add_subcommand("user", "Users and their grants (role, department); every change is audited");
   user->require_subcommand(1);
+  add_user_demo_command(*user, ctx);
 
   auto add_options = std::make_shared<AddOptions>();
   auto* add_cmd = user->add_subcommand(

@@ -11,6 +11,8 @@
 #include <boost/json.hpp>
 #include <soci/soci.h>
 
+#include "model/sheet.hpp"
+
 namespace persistence {
 
 using TimePoint = std::chrono::system_clock::time_point;
@@ -62,6 +64,20 @@ std::vector<LoggedEvent> actor_events(soci::session& sql, const std::string& act
 // from {} and setting every changed field to its "after" value (any field, so a field added
 // later replays too). Throws engine::DomainError when the sheet had no event by then.
 boost::json::object sheet_as_of(soci::session& sql, long long sheet_id, TimePoint t);
+// sheet_as_of as a record (id, year, number, measure, grade, state, departments, texts,
+// version); `retired`, when given, receives whether it was retired then.
+model::SheetRecord sheet_record_as_of(soci::session& sql, long long sheet_id, TimePoint t, bool* retired = nullptr);
+
+// Any events by actor, entity and time, a page at a time in id order (the HTTP audit search).
+struct EventSearch {
+  std::optional<std::string> actor;
+  std::optional<std::string> entity_type;
+  std::optional<std::string> entity_id;
+  TimeRange range;
+  long long after_id = 0;
+  int limit = 500;
+};
+std::vector<LoggedEvent> search_events(soci::session& sql, const EventSearch& search);
 // Applies one event's changes ({"field": {"before", "after"}}) to a replayed object.
 void apply_changes(boost::json::object& state, const boost::json::object& changes);
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <soci/soci.h>
+
 #include "persistence/connection.hpp"
 
 namespace persistence {
@@ -41,5 +43,7 @@ MigrationResult migrate(PGconn* owner, const std::vector<Migration>& migrations,
 
 // The version the database is at (0 when never migrated).
 int schema_version(PGconn* conn);
+// The same through a SOCI session of a database that has been migrated (the server's readiness).
+int schema_version(soci::session& sql);
 
 }  // namespace persistence

@@ -39,6 +39,26 @@ struct SheetDetails {
   std::optional<std::string> previous_next_steps;
 };
 std::optional<SheetDetails> find_sheet(soci::session& sql, const engine::SheetRef& ref);
+// The sheets with these ids, by year and sheet number (unknown ids are left out).
+std::vector<SheetDetails> find_sheets(soci::session& sql, const std::vector<long long>& ids);
+
+// A page of the sheet list: every filter optional, readable rows only (see query_sheets.sql).
+struct SheetFilter {
+  std::optional<int> year;
+  std::optional<std::string> department;  // code or Japanese name
+  std::optional<std::string> state;
+  std::optional<std::string> grade;
+  std::optional<int> sheet_no;
+  std::optional<std::string> q;           // a plain substring of the texts or the measure's title
+  bool all_access = false;                // else: the final state's sheets and those of `departments`
+  std::vector<std::string> departments;
+  std::string final_state;
+  std::optional<std::pair<int, int>> after;  // (year, sheet_no) the page starts after
+  int limit = 50;
+};
+std::vector<long long> query_sheet_ids(soci::session& sql, const SheetFilter& filter);
+// The ids of a measure's sheets in every year, by year and number.
+std::vector<long long> measure_sheet_ids(soci::session& sql, const std::string& measure_key);
 
 // The audit trail's JSON for a field value.
 boost::json::value to_json(const model::FieldValue& v);

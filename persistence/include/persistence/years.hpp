@@ -40,5 +40,7 @@ struct YearStatus {
   int sheets = 0;
 };
 std::optional<YearStatus> year_status(soci::session& sql, int year);
+// Every fiscal year in the database, in order.
+std::vector<int> list_years(soci::session& sql);
 
 }  // namespace persistence

@@ -23,3 +23,10 @@ GRANT SELECT, INSERT ON table_import TO {application_role};
 -- trail names them), and adds and removes grants.
 GRANT SELECT, INSERT, UPDATE ON app_user TO {application_role};
 GRANT SELECT, INSERT, DELETE ON user_grant TO {application_role};
+-- HTTP sessions and the login throttle: the server makes, extends and ends sessions, and
+-- sweeps expired ones and old failures.
+GRANT SELECT, INSERT, UPDATE, DELETE ON http_session, login_failure TO {application_role};
+-- Reminders: the scheduler adds outbox rows, the dispatcher claims and updates them (never
+-- deletes: sent and dead rows are the record); the inbox gets rows and their read time.
+GRANT SELECT, INSERT, UPDATE ON reminder_outbox TO {application_role};
+GRANT SELECT, INSERT, UPDATE ON notification_inbox TO {application_role};

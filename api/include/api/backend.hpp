@@ -1,0 +1,141 @@
+#pragma once
+// What the HTTP API needs from storage, as a port (DESIGN.md §3: api reaches storage only
+// through engine's command service and ports). app/ implements it on PostgreSQL with a pool
+// of sessions; every method leases a connection for its own work and may throw Unavailable.
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "engine/sheet_commands.hpp"
+#include "model/actor.hpp"
+#include "model/sheet.hpp"
+
+namespace api {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// The database cannot be reached, or no pooled connection came free in time: 503.
+class Unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A thing named in a request does not exist (a measure key, a year): 404.
+class NotFound : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct UserInfo {
+  long long id = 0;
+  std::string login;
+  std::string display_name;
+  bool active = false;
+  model::Actor actor;  // login and grants as the engine sees them
+};
+
+struct LiveSession {
+  UserInfo user;
+  std::string csrf_token;
+  std::string expires_at;       // absolute end, RFC 3339 UTC
+  std::string idle_expires_at;  // when it ends unless used again
+};
+
+struct NewSession {
+  std::string token_hash_hex;
+  long long user_id = 0;
+  std::string csrf_token;
+  TimePoint now;
+  TimePoint expires_at;
+  std::string client;
+};
+
+struct SheetData {
+  engine::SheetState state;
+  std::optional<std::string> previous_grade;
+  std::optional<std::string> previous_next_steps;
+};
+
+// Who lists sheets: sees every sheet (all_access) or, besides the final state's, only those
+// of its departments.
+struct SheetQuery {
+  std::optional<int> year;
+  std::optional<std::string> department;  // code or Japanese name
+  std::optional<std::string> state;
+  std::optional<std::string> grade;
+  std::optional<int> sheet_no;
+  std::optional<std::string> q;  // substring of the texts or the measure's title, taken literally
+  int limit = 50;
+  std::optional<std::pair<int, int>> after;  // (year, sheet_no) of the last item of the page before
+  bool all_access = false;
+  std::vector<std::string> departments;  // the caller's departments (Japanese names)
+  std::string final_state;
+};
+
+struct AuditQuery {
+  std::optional<std::string> actor;
+  std::optional<std::string> entity;  // "sheet:123", "user:sato", or a type: "sheet"
+  std::optional<TimePoint> since;
+  std::optional<TimePoint> until;
+  std::optional<long long> after_id;  // cursor: events with a larger id
+  int limit = 500;
+};
+
+struct AuditPage {
+  boost::json::array events;  // event_json objects, by id
+  std::optional<long long> last_id;
+  bool more = false;
+};
+
+struct PoolStats {
+  int size = 0;
+  int in_use = 0;
+  int waiting = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // ---- sessions and logins
+  // The user and password hash check in constant time whether or not the login exists;
+  // nullopt for an unknown login, a wrong password or a disabled user.
+  virtual std::optional<UserInfo> check_password(const std::string& login, const std::string& password) = 0;
+  virtual std::optional<TimePoint> login_blocked_until(const std::string& login, const std::string& client, TimePoint now) = 0;
+  virtual void record_login_failure(const std::string& login, const std::string& client, TimePoint now) = 0;
+  virtual void clear_login_failures(const std::string& login) = 0;
+  virtual void create_session(const NewSession& s) = 0;
+  virtual std::optional<LiveSession> touch_session(const std::string& token_hash_hex, TimePoint now) = 0;
+  virtual bool end_session(const std::string& token_hash_hex, TimePoint now) = 0;
+
+  // ---- reads
+  // Each fiscal year: {year, label, state, sheets, retired, counts:{by_state:{…}, by_grade:{…}}}.
+  virtual boost::json::array years() = 0;
+  virtual std::vector<SheetData> list_sheets(const SheetQuery& q) = 0;  // at most q.limit + 1, by (year, sheet_no)
+  virtual std::optional<SheetData> sheet(long long id) = 0;
+  // The sheet as it stood at t, from its events alone; engine::DomainError when it had none.
+  virtual model::SheetRecord sheet_as_of(long long id, TimePoint t) = 0;
+  virtual boost::json::array sheet_history(long long id) = 0;
+  // Throws NotFound for an unknown measure key.
+  virtual std::vector<SheetData> measure_sheets(const std::string& measure_key) = 0;
+  virtual boost::json::array measure_history(const std::string& measure_key) = 0;
+  virtual AuditPage audit(const AuditQuery& q) = 0;
+  virtual boost::json::object verify_audit() = 0;  // {ok, checked, chains, sheets, failure, …}
+  // The sheets of a year by sheet number; NotFound when the year does not exist.
+  virtual std::vector<model::SheetRecord> year_sheets(int year) = 0;
+
+  // ---- the one command service
+  virtual engine::Decision execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,
+                                   const std::string& request_id) = 0;
+
+  // ---- operations
+  // Empty when the database is reachable and its schema is the one this build expects; else why not.
+  virtual std::string readiness() = 0;
+  virtual PoolStats pool_stats() = 0;
+};
+
+}  // namespace api

@@ -1,0 +1,1 @@
+DELETE FROM login_failure WHERE throttle_key = :key

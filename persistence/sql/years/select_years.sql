@@ -1,0 +1,1 @@
+SELECT year FROM fiscal_year ORDER BY year

@@ -1,0 +1,80 @@
+#include "persistence/http_sessions.hpp"
+
+#include <boost/json.hpp>
+
+#include "sql_files.hpp"
+
+namespace persistence {
+
+std::optional<Credentials> find_credentials(soci::session& sql, const std::string& login) {
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("http_sessions/select_credentials.sql"), soci::use(login, "login"));
+  for (const auto& r : rows) return Credentials{r.get<long long>(0), r.get<int>(1) != 0, r.get<std::string>(2)};
+  return std::nullopt;
+}
+
+void create_http_session(soci::session& sql, const NewHttpSession& s) {
+  const std::string now = format_utc(s.now), expires = format_utc(s.expires_at);
+  sql << sql_text("http_sessions/insert_session.sql"), soci::use(s.token_hash_hex, "token_hash"), soci::use(s.user_id, "user_id"),
+      soci::use(s.csrf_token, "csrf_token"), soci::use(now, "now"), soci::use(expires, "expires_at"), soci::use(s.client, "client");
+}
+
+std::optional<LiveHttpSession> touch_http_session(soci::session& sql, const std::string& token_hash_hex, TimePoint now,
+                                                  int idle_seconds, int touch_seconds) {
+  const std::string at = format_utc(now);
+  // A one-time statement: one round trip, where a prepared rowset takes three.
+  soci::row r;
+  sql << sql_text("http_sessions/touch_session.sql"), soci::use(token_hash_hex, "token_hash"), soci::use(at, "now"),
+      soci::use(idle_seconds, "idle_seconds"), soci::use(touch_seconds, "touch_seconds"), soci::into(r);
+  if (!sql.got_data()) return std::nullopt;
+  LiveHttpSession live{r.get<long long>(0), r.get<std::string>(1), r.get<std::string>(2), r.get<std::string>(3),
+                       r.get<std::string>(4), r.get<std::string>(5), {}};
+  const auto grants = boost::json::parse(r.get<std::string>(6));
+  for (const auto& g : grants.as_array()) {
+    const auto& o = g.as_object();
+    auto text = [&](const char* key) -> std::optional<std::string> {
+      const auto& v = o.at(key);
+      return v.is_string() ? std::optional<std::string>(std::string(v.as_string())) : std::nullopt;
+    };
+    live.grants.push_back({std::string(o.at("role").as_string()), text("code"), text("name")});
+  }
+  return live;
+}
+
+bool end_http_session(soci::session& sql, const std::string& token_hash_hex, TimePoint now) {
+  const std::string at = format_utc(now);
+  soci::statement st = (sql.prepare << sql_text("http_sessions/end_session.sql"), soci::use(token_hash_hex, "token_hash"),
+                        soci::use(at, "now"));
+  st.execute(true);
+  return st.get_affected_rows() > 0;
+}
+
+long long sweep_http_sessions(soci::session& sql, TimePoint now) {
+  const std::string at = format_utc(now);
+  soci::statement st = (sql.prepare << sql_text("http_sessions/sweep_sessions.sql"), soci::use(at, "now"));
+  st.execute(true);
+  return st.get_affected_rows();
+}
+
+std::optional<TimePoint> login_blocked_until(soci::session& sql, const std::string& login_key, const std::string& address_key,
+                                            TimePoint now) {
+  const std::string at = format_utc(now);
+  std::string until;
+  soci::indicator ind = soci::i_null;
+  sql << sql_text("http_sessions/select_blocked.sql"), soci::use(login_key, "login_key"), soci::use(address_key, "address_key"),
+      soci::use(at, "now"), soci::into(until, ind);
+  if (ind != soci::i_ok) return std::nullopt;
+  return parse_time_argument(until);
+}
+
+void record_login_failure(soci::session& sql, const std::string& key, TimePoint now, const ThrottleRules& rules) {
+  const std::string at = format_utc(now);
+  sql << sql_text("http_sessions/record_failure.sql"), soci::use(key, "key"), soci::use(at, "now"),
+      soci::use(rules.max_failures, "max_failures"), soci::use(rules.window_seconds, "window_seconds"),
+      soci::use(rules.block_seconds, "block_seconds");
+}
+
+void clear_login_failures(soci::session& sql, const std::string& key) {
+  sql << sql_text("http_sessions/clear_failures.sql"), soci::use(key, "key");
+}
+
+}  // namespace persistence

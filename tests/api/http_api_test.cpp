@@ -1,0 +1,436 @@
+// The HTTP API as a plain function (no sockets, no database): routing, sessions, CSRF, the
+// order of status codes, problem+json, and every response checked against api/openapi.json.
+// The database-backed behaviour is tested over real sockets in tests/http/.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "api/http_api.hpp"
+#include "default_workflow.hpp"
+#include "engine/errors.hpp"
+#include "openapi_validator.hpp"
+#include "small_plan.hpp"
+
+namespace json = boost::json;
+namespace http = api::http;
+
+namespace {
+
+// Sheets in memory behind the real command service, so the engine's decisions are the real ones.
+class MemoryStore : public engine::SheetStore {
+ public:
+  std::map<long long, api::SheetData> sheets;
+  std::map<long long, json::array> events;
+
+  class Work : public engine::SheetUnitOfWork {
+   public:
+    explicit Work(MemoryStore& s) : s_(s) {}
+    std::optional<engine::SheetState> lock_sheet(const engine::SheetRef& ref) override {
+      auto it = s_.sheets.find(ref.id.value_or(0));
+      if (it == s_.sheets.end()) return std::nullopt;
+      return it->second.state;
+    }
+    void save(const engine::SheetState& after, int expected_version, const engine::AuditEntry& entry) override {
+      auto& row = s_.sheets.at(*after.sheet.id);
+      if (row.state.sheet.version != expected_version) throw engine::CommandError(engine::Refusal::conflict, "changed meanwhile");
+      pending_ = std::make_pair(after, entry);
+    }
+    void commit() override {
+      if (!pending_) return;
+      auto& [after, entry] = *pending_;
+      s_.sheets.at(*after.sheet.id).state = after;
+      auto& chain = s_.events[*after.sheet.id];
+      chain.push_back(json::object{{"id", static_cast<long long>(chain.size() + 1)}, {"entity_type", "sheet"},
+                                   {"entity_id", std::to_string(*after.sheet.id)}, {"chain_position", static_cast<long long>(chain.size() + 1)},
+                                   {"occurred_at", "2020-06-01T00:00:00.000000Z"}, {"actor", entry.actor}, {"actor_grant", entry.grant},
+                                   {"action", entry.action}, {"changes", json::object{}},
+                                   {"comment", entry.comment ? json::value(*entry.comment) : json::value(nullptr)},
+                                   {"request_id", entry.request_id}, {"hash", "00"}});
+    }
+
+   private:
+    MemoryStore& s_;
+    std::optional<std::pair<engine::SheetState, engine::AuditEntry>> pending_;
+  };
+  std::unique_ptr<engine::SheetUnitOfWork> begin() override { return std::make_unique<Work>(*this); }
+};
+
+class FakeBackend : public api::Backend {
+ public:
+  FakeBackend(const model::Workflow& w, const model::GradeScale& g) : rules_{w, g, true} {}
+
+  struct Account {
+    api::UserInfo info;
+    std::string password;
+  };
+  std::map<std::string, Account> users;
+  std::map<std::string, std::pair<std::string, std::string>> sessions;  // token hash -> login, csrf
+  MemoryStore store;
+  bool database_down = false;
+  std::string not_ready;
+
+  void check_up() const {
+    if (database_down) throw api::Unavailable("database down");
+  }
+
+  std::optional<api::UserInfo> check_password(const std::string& login, const std::string& password) override {
+    check_up();
+    auto it = users.find(login);
+    if (it == users.end() || it->second.password != password || !it->second.info.active) return std::nullopt;
+    return it->second.info;
+  }
+  std::optional<api::TimePoint> login_blocked_until(const std::string&, const std::string&, api::TimePoint) override {
+    check_up();
+    return std::nullopt;
+  }
+  void record_login_failure(const std::string&, const std::string&, api::TimePoint) override {}
+  void clear_login_failures(const std::string&) override {}
+  void create_session(const api::NewSession& s) override {
+    for (const auto& [login, a] : users) {
+      if (a.info.id == s.user_id) sessions[s.token_hash_hex] = {login, s.csrf_token};
+    }
+  }
+  std::optional<api::LiveSession> touch_session(const std::string& hash, api::TimePoint) override {
+    check_up();
+    auto it = sessions.find(hash);
+    if (it == sessions.end() || !users.at(it->second.first).info.active) return std::nullopt;
+    return api::LiveSession{users.at(it->second.first).info, it->second.second, "2020-06-01T12:00:00Z", "2020-06-01T00:30:00Z"};
+  }
+  bool end_session(const std::string& hash, api::TimePoint) override { return sessions.erase(hash) > 0; }
+
+  json::array years() override {
+    return {json::object{{"year", 2020}, {"label", "令和2年度"}, {"state", "open"}, {"sheets", 2}, {"retired", 0},
+                         {"counts", json::object{{"by_state", json::object{{"draft", 2}}}, {"by_grade", json::object{{"none", 2}}}}}}};
+  }
+  std::vector<api::SheetData> list_sheets(const api::SheetQuery& q) override {
+    check_up();
+    std::vector<api::SheetData> out;
+    for (const auto& [id, d] : store.sheets) {
+      const auto& s = d.state.sheet;
+      if (q.after && std::make_pair(s.year, s.sheet_no) <= *q.after) continue;
+      const bool mine = std::any_of(s.departments.begin(), s.departments.end(), [&](const std::string& x) {
+        return std::find(q.departments.begin(), q.departments.end(), x) != q.departments.end();
+      });
+      if (!q.all_access && s.state != q.final_state && !mine) continue;
+      if (q.year && s.year != *q.year) continue;
+      out.push_back(d);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::make_pair(a.state.sheet.year, a.state.sheet.sheet_no) < std::make_pair(b.state.sheet.year, b.state.sheet.sheet_no);
+    });
+    if (static_cast<int>(out.size()) > q.limit + 1) out.resize(q.limit + 1);
+    return out;
+  }
+  std::optional<api::SheetData> sheet(long long id) override {
+    check_up();
+    auto it = store.sheets.find(id);
+    if (it == store.sheets.end()) return std::nullopt;
+    return it->second;
+  }
+  model::SheetRecord sheet_as_of(long long id, api::TimePoint) override { return store.sheets.at(id).state.sheet; }
+  json::array sheet_history(long long id) override { return store.events[id]; }
+  std::vector<api::SheetData> measure_sheets(const std::string& key) override {
+    std::vector<api::SheetData> out;
+    for (const auto& [id, d] : store.sheets) {
+      if (d.state.sheet.measure_key == key) out.push_back(d);
+    }
+    return out;
+  }
+  json::array measure_history(const std::string&) override { return {}; }
+  api::AuditPage audit(const api::AuditQuery&) override { return {}; }
+  json::object verify_audit() override { return {{"ok", true}, {"checked", 0}, {"failure", nullptr}}; }
+  std::vector<model::SheetRecord> year_sheets(int year) override {
+    std::vector<model::SheetRecord> out;
+    for (const auto& [id, d] : store.sheets) {
+      if (d.state.sheet.year == year) out.push_back(d.state.sheet);
+    }
+    if (out.empty()) throw api::NotFound(fmt::format("no fiscal year {}", year));
+    return out;
+  }
+  engine::Decision execute(const engine::SheetRef& ref, const engine::Command& c, const model::Actor& a, const std::string& rid) override {
+    check_up();
+    engine::CommandService service(store, rules_);
+    return service.execute(ref, c, a, rid);
+  }
+  std::string readiness() override { return database_down ? "database down" : not_ready; }
+  api::PoolStats pool_stats() override { return {4, 0, 0}; }
+
+ private:
+  engine::Rules rules_;
+};
+
+model::SheetRecord record(long long id, int year, int no, const std::string& measure, std::string department, std::string state,
+                          std::optional<std::string> grade = std::nullopt) {
+  model::SheetRecord r;
+  r.id = id;
+  r.year = year;
+  r.sheet_no = no;
+  r.measure_key = measure;
+  r.departments = {std::move(department)};
+  r.state = std::move(state);
+  r.grade = std::move(grade);
+  return r;
+}
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  model::PlanSeed plan = testing_support::small_seed();
+  model::Workflow workflow = testing_support::default_workflow();
+  model::GradeScale grades{plan.plan.grades};
+  FakeBackend backend{workflow, grades};
+  api::HttpApi http_api{backend, plan, workflow, grades, engine::Rules{workflow, grades, true}, {}};
+  testing_support::OpenApi openapi{api::HttpApi::openapi_document()};
+
+  void SetUp() override {
+    auto user = [&](long long id, const std::string& login, const std::string& role, std::optional<std::string> dept) {
+      model::Actor a{login, {{role, dept, std::nullopt}}};
+      backend.users[login] = {{id, login, login + " さん", true, a}, login + "-secret-pass"};
+    };
+    user(1, "tanaka", "staff", "地域福祉課");
+    user(2, "kacho", "approver", "地域福祉課");
+    user(3, "coord", "coordinator", std::nullopt);
+    user(4, "audit", "auditor", std::nullopt);
+    user(5, "kaigo", "staff", "介護保険課");
+    backend.store.sheets[1] = {{record(1, 2019, 6, "M01", "地域福祉課", "accepted", "A"), false, false, {}}, std::nullopt, std::nullopt};
+    backend.store.sheets[2] = {{record(2, 2020, 6, "M01", "地域福祉課", "draft"), false, true, {}}, "A", "続ける"};
+    backend.store.sheets[3] = {{record(3, 2020, 17, "M02", "介護保険課", "draft"), false, true, {}}, std::nullopt, std::nullopt};
+  }
+
+  struct Reply {
+    unsigned status;
+    json::value body;  // null when not JSON
+    api::Response raw;
+  };
+
+  // Sends a request and checks the response against the OpenAPI document.
+  Reply send(http::verb method, const std::string& target, const std::string& body = "",
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
+    api::Request req{method, target, 11};
+    for (const auto& [k, v] : headers) req.set(k, v);
+    if (!body.empty() && req.find(http::field::content_type) == req.end()) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    api::Response res = http_api.handle(std::move(req), {"192.0.2.1"});
+    const std::string ctype(res[http::field::content_type]);
+    const auto problems = openapi.check(std::string(http::to_string(method)), target, res.result_int(), ctype, res.body());
+    std::string joined;
+    for (const auto& p : problems) joined += p + "\n";
+    // An unknown path or method has no operation to check against.
+    const bool described = openapi.path_template(target.substr(0, target.find('?'))).has_value() && res.result_int() != 405;
+    if (described) {
+      EXPECT_TRUE(problems.empty()) << http::to_string(method) << " " << target << " " << res.result_int() << ":\n" << joined << res.body();
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(res.body(), ec);
+    return {res.result_int(), ec ? json::value(nullptr) : v, std::move(res)};
+  }
+
+  std::string login(const std::string& who) {
+    auto r = send(http::verb::post, "/api/v1/session", fmt::format(R"({{"login":"{}","password":"{}-secret-pass"}})", who, who));
+    EXPECT_EQ(r.status, 201u) << r.raw.body();
+    return std::string(r.body.at("token").as_string());
+  }
+  static std::pair<std::string, std::string> bearer(const std::string& token) { return {"Authorization", "Bearer " + token}; }
+};
+
+TEST_F(HttpApiTest, EveryRouteIsInTheOpenApiDocumentAndNothingElse) {
+  std::set<std::pair<std::string, std::string>> served;
+  for (const auto& r : api::HttpApi::routes()) {
+    EXPECT_TRUE(openapi.describes(r.method, r.path)) << r.method << " " << r.path << " is served but not described";
+    served.insert({r.method, r.path});
+  }
+  for (const auto& [path, item] : openapi.doc().at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      std::string m(method);
+      for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      EXPECT_TRUE(served.contains({m, std::string(path)})) << m << " " << path << " is described but not served";
+    }
+  }
+}
+
+TEST_F(HttpApiTest, WrongPasswordAndUnknownLoginGetTheSameAnswer) {
+  auto wrong = send(http::verb::post, "/api/v1/session", R"({"login":"tanaka","password":"nope-nope-nope"})");
+  auto unknown = send(http::verb::post, "/api/v1/session", R"({"login":"nobody","password":"nope-nope-nope"})");
+  EXPECT_EQ(wrong.status, 401u);
+  EXPECT_EQ(unknown.status, 401u);
+  EXPECT_EQ(wrong.raw.body(), unknown.raw.body());
+}
+
+TEST_F(HttpApiTest, LoginGivesATokenACookieAndWhoIAm) {
+  auto r = send(http::verb::post, "/api/v1/session", R"({"login":"tanaka","password":"tanaka-secret-pass"})");
+  ASSERT_EQ(r.status, 201u);
+  const std::string token(r.body.at("token").as_string());
+  EXPECT_GE(token.size(), 32u);  // ≥ 128 bits in hex
+  bool http_only = false;
+  for (const auto& f : r.raw) {
+    if (f.name() == http::field::set_cookie && f.value().find("shinchoku_session=") == 0) {
+      http_only = f.value().find("HttpOnly") != std::string_view::npos && f.value().find("SameSite=Strict") != std::string_view::npos;
+    }
+  }
+  EXPECT_TRUE(http_only);
+  auto me = send(http::verb::get, "/api/v1/me", "", {bearer(token)});
+  ASSERT_EQ(me.status, 200u);
+  EXPECT_EQ(me.body.at("login"), "tanaka");
+  EXPECT_EQ(me.body.at("departments").as_array().at(0), "地域福祉課");
+}
+
+TEST_F(HttpApiTest, NoSessionIs401BeforeAnythingElse) {
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sheets/999").status, 401u);
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/999", "{not json").status, 401u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/me", "", {{"Authorization", "Bearer 00"}}).status, 401u);
+}
+
+TEST_F(HttpApiTest, StatusCodesComeInTheIssuesOrder) {
+  const auto staff = bearer(login("tanaka"));
+  const auto other = bearer(login("kaigo"));
+  const auto auditor = bearer(login("audit"));
+  const auto approver = bearer(login("kacho"));
+  // 404 before 403: no such sheet, whoever asks.
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/999", "{not json", {other}).status, 404u);
+  // 403: another department's draft is not readable; an auditor may never edit, even with a malformed body.
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sheets/2", "", {other}).status, 403u);
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/2", "{not json", {auditor, {"If-Match", "\"1\""}}).status, 403u);
+  // 400 before 428.
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/2", "{not json", {staff}).status, 400u);
+  auto no_match = send(http::verb::patch, "/api/v1/sheets/2", R"({"grade":"A"})", {staff});
+  EXPECT_EQ(no_match.status, 428u);
+  // 412 before 422: a stale version wins over an unknown field.
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/2", R"({"colour":"red"})", {staff, {"If-Match", "\"7\""}}).status, 412u);
+  auto unknown = send(http::verb::patch, "/api/v1/sheets/2", R"({"colour":"red"})", {staff, {"If-Match", "\"1\""}});
+  EXPECT_EQ(unknown.status, 422u);
+  EXPECT_EQ(unknown.body.at("field"), "colour");
+  auto bad_grade = send(http::verb::patch, "/api/v1/sheets/2", R"({"grade":"E"})", {staff, {"If-Match", "\"1\""}});
+  EXPECT_EQ(bad_grade.status, 422u);
+  EXPECT_EQ(bad_grade.body.at("field"), "grade");
+  auto wrong_type = send(http::verb::patch, "/api/v1/sheets/2", R"({"actions":5})", {staff, {"If-Match", "\"1\""}});
+  EXPECT_EQ(wrong_type.status, 422u);
+  EXPECT_EQ(wrong_type.body.at("field"), "actions");
+  // 409: an approver may approve, but not a draft.
+  EXPECT_EQ(send(http::verb::post, "/api/v1/sheets/2/transitions", R"({"action":"approve"})", {approver, {"If-Match", "\"1\""}}).status, 409u);
+  // Nothing of the refused commands was written.
+  EXPECT_EQ(backend.store.sheets.at(2).state.sheet.version, 1);
+  EXPECT_TRUE(backend.store.events[2].empty());
+}
+
+TEST_F(HttpApiTest, AnEditReturnsTheNewSheetWithItsETag) {
+  const auto staff = bearer(login("tanaka"));
+  auto r = send(http::verb::patch, "/api/v1/sheets/2", R"({"grade":"C","actions":"検討した","next_steps":"続ける"})", {staff, {"If-Match", "\"1\""}});
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  EXPECT_EQ(r.raw[http::field::etag], "\"2\"");
+  EXPECT_EQ(r.body.at("grade"), "C");
+  EXPECT_EQ(r.body.at("previous").at("grade"), "A");
+  EXPECT_EQ(backend.store.events[2].size(), 1u);
+  // The ETag of GET is the version, and a weak one is accepted back.
+  auto g = send(http::verb::get, "/api/v1/sheets/2", "", {staff});
+  EXPECT_EQ(g.raw[http::field::etag], "\"2\"");
+  auto submit = send(http::verb::post, "/api/v1/sheets/2/transitions", R"({"action":"submit"})", {staff, {"If-Match", "W/\"2\""}});
+  EXPECT_EQ(submit.status, 200u) << submit.raw.body();
+  EXPECT_EQ(submit.body.at("state"), "submitted");
+}
+
+TEST_F(HttpApiTest, ACookieSessionNeedsTheCsrfHeaderForChanges) {
+  auto r = send(http::verb::post, "/api/v1/session", R"({"login":"tanaka","password":"tanaka-secret-pass"})");
+  const std::string token(r.body.at("token").as_string()), csrf(r.body.at("csrf_token").as_string());
+  const std::pair<std::string, std::string> cookie{"Cookie", "theme=dark; shinchoku_session=" + token};
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sheets/2", "", {cookie}).status, 200u);
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/2", R"({"grade":"C"})", {cookie, {"If-Match", "\"1\""}}).status, 403u);
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/2", R"({"grade":"C"})", {cookie, {"If-Match", "\"1\""}, {"X-CSRF-Token", "wrong"}}).status, 403u);
+  EXPECT_EQ(send(http::verb::patch, "/api/v1/sheets/2", R"({"grade":"C"})", {cookie, {"If-Match", "\"1\""}, {"X-CSRF-Token", csrf}}).status, 200u);
+}
+
+TEST_F(HttpApiTest, LogoutEndsTheSession) {
+  const auto token = login("tanaka");
+  EXPECT_EQ(send(http::verb::delete_, "/api/v1/session", "", {bearer(token)}).status, 204u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/me", "", {bearer(token)}).status, 401u);
+}
+
+TEST_F(HttpApiTest, ListsShowOnlyWhatTheCallerMayReadAPageAtATime) {
+  auto ids = [&](const std::pair<std::string, std::string>& who, const std::string& query) {
+    std::vector<long long> out;
+    std::string cursor;
+    for (int page = 0; page < 10; ++page) {
+      auto r = send(http::verb::get, "/api/v1/sheets?limit=1" + query + (cursor.empty() ? "" : "&cursor=" + cursor), "", {who});
+      EXPECT_EQ(r.status, 200u);
+      for (const auto& i : r.body.at("items").as_array()) out.push_back(i.at("id").as_int64());
+      if (r.body.at("next_cursor").is_null()) break;
+      cursor = std::string(r.body.at("next_cursor").as_string());
+    }
+    return out;
+  };
+  EXPECT_EQ(ids(bearer(login("tanaka")), ""), (std::vector<long long>{1, 2}));
+  EXPECT_EQ(ids(bearer(login("kaigo")), ""), (std::vector<long long>{1, 3}));
+  EXPECT_EQ(ids(bearer(login("coord")), ""), (std::vector<long long>{1, 2, 3}));
+  EXPECT_EQ(ids(bearer(login("coord")), "&year=2020"), (std::vector<long long>{2, 3}));
+}
+
+TEST_F(HttpApiTest, BadQueriesAreRefusedWithTheParameterNamed) {
+  const auto staff = bearer(login("tanaka"));
+  auto unknown = send(http::verb::get, "/api/v1/sheets?colour=red", "", {staff});
+  EXPECT_EQ(unknown.status, 400u);
+  EXPECT_EQ(unknown.body.at("field"), "colour");
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sheets?limit=0", "", {staff}).status, 400u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sheets?grade=E", "", {staff}).status, 400u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sheets/2?as_of=yesterday", "", {staff}).status, 400u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/summary", "", {staff}).status, 400u);
+}
+
+TEST_F(HttpApiTest, UnknownPathsAndMethodsSayWhat) {
+  EXPECT_EQ(send(http::verb::get, "/api/v1/nothing").status, 404u);
+  auto r = send(http::verb::put, "/api/v1/sheets/2");
+  EXPECT_EQ(r.status, 405u);
+  EXPECT_NE(r.raw[http::field::allow].find("PATCH"), std::string_view::npos);
+}
+
+TEST_F(HttpApiTest, TheRequestIdIsEchoedOrMade) {
+  api::Request req{http::verb::get, "/healthz", 11};
+  req.set("X-Request-Id", "abc-123");
+  EXPECT_EQ(http_api.handle(std::move(req), {"192.0.2.1"})["X-Request-Id"], "abc-123");
+  api::Request plain{http::verb::get, "/healthz", 11};
+  EXPECT_EQ(http_api.handle(std::move(plain), {"192.0.2.1"})["X-Request-Id"].size(), 32u);
+}
+
+TEST_F(HttpApiTest, ADatabaseOutageIs503WithRetryAfterAndReadyzSaysSo) {
+  const auto staff = bearer(login("tanaka"));
+  backend.database_down = true;
+  auto r = send(http::verb::get, "/api/v1/sheets/2", "", {staff});
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_FALSE(r.raw[http::field::retry_after].empty());
+  EXPECT_EQ(send(http::verb::get, "/readyz").status, 503u);
+  EXPECT_EQ(send(http::verb::get, "/healthz").status, 200u);
+  backend.database_down = false;
+  EXPECT_EQ(send(http::verb::get, "/api/v1/sheets/2", "", {staff}).status, 200u);
+}
+
+TEST_F(HttpApiTest, AuditRoutesAreForAuditorsCoordinatorsAndAdmins) {
+  EXPECT_EQ(send(http::verb::get, "/api/v1/audit", "", {bearer(login("tanaka"))}).status, 403u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/audit/verify", "", {bearer(login("tanaka"))}).status, 403u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/audit", "", {bearer(login("audit"))}).status, 200u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/audit/verify", "", {bearer(login("coord"))}).status, 200u);
+}
+
+TEST_F(HttpApiTest, SummaryAndYearOverYearCountWhatTheCallerMayRead) {
+  const auto coord = bearer(login("coord"));
+  auto s = send(http::verb::get, "/api/v1/reports/summary?year=2020", "", {coord});
+  ASSERT_EQ(s.status, 200u);
+  EXPECT_EQ(s.body.at("sheets"), 2);
+  auto y = send(http::verb::get, "/api/v1/reports/year-over-year?from=2019&to=2020", "", {coord});
+  ASSERT_EQ(y.status, 200u);
+  const auto& items = y.body.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items.at(0).at("change"), "ungraded");  // M01: A in 2019, not graded yet in 2020
+  EXPECT_EQ(items.at(1).at("change"), "new");       // M02: no sheet in 2019
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/summary?year=2031", "", {coord}).status, 404u);
+}
+
+TEST_F(HttpApiTest, MetricsCountRequestsByRouteAndStatus) {
+  send(http::verb::get, "/healthz");
+  auto r = send(http::verb::get, "/metrics");
+  EXPECT_NE(r.raw.body().find("shinchoku_http_requests_total{route=\"/healthz\",status=\"200\"} 1"), std::string::npos) << r.raw.body();
+  EXPECT_NE(r.raw.body().find("shinchoku_db_pool_connections 4"), std::string::npos);
+}
+
+}  // namespace
