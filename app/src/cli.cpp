@@ -34,6 +34,7 @@ int run_cli(int argc, char** argv) {
   register_year_commands(cli, ctx);
   register_audit_commands(cli, ctx);
   register_serve_commands(cli, ctx);
+  register_remind_commands(cli, ctx);
 
   try {
     cli.parse(argc, argv);

@@ -42,6 +42,7 @@ void register_sheet_commands(CLI::App& cli, CliContext& ctx);
 void register_year_commands(CLI::App& cli, CliContext& ctx);
 void register_audit_commands(CLI::App& cli, CliContext& ctx);
 void register_serve_commands(CLI::App& cli, CliContext& ctx);
+void register_remind_commands(CLI::App& cli, CliContext& ctx);
 void add_user_demo_command(CLI::App& user, CliContext& ctx);
 
 }  // namespace app

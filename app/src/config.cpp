@@ -30,13 +30,22 @@ struct KeySpec {
 // to a default.
 const std::map<std::string_view, std::vector<KeySpec>> kSchema = {
     {"", {{"database", Kind::table}, {"server", Kind::table}, {"log", Kind::table}, {"plan", Kind::table},
-          {"workflow", Kind::table}}},
+          {"workflow", Kind::table}, {"reminders", Kind::table}}},
     {"database", {{"url", Kind::string}, {"owner_url", Kind::string}, {"pool_size", Kind::integer},
                   {"connect_timeout_seconds", Kind::integer}}},
     {"server", {{"listen", Kind::string}, {"secure_cookies", Kind::boolean}, {"body_limit_bytes", Kind::integer}, {"header_limit_bytes", Kind::integer}, {"read_timeout_ms", Kind::integer}, {"idle_timeout_ms", Kind::integer}, {"max_connections", Kind::integer}, {"worker_threads", Kind::integer}, {"pool_wait_ms", Kind::integer}, {"session_idle_seconds", Kind::integer}, {"session_lifetime_seconds", Kind::integer}, {"login_max_failures", Kind::integer}, {"login_window_seconds", Kind::integer}, {"login_block_seconds", Kind::integer}, {"address_max_failures", Kind::integer}}},
     {"log", {{"level", Kind::string}}},
     {"plan", {{"code", Kind::string}, {"departments", Kind::string}, {"plan", Kind::string}, {"structure", Kind::string}}},
     {"workflow", {{"definition", Kind::string}, {"separation_of_duties", Kind::boolean}}},
+    {"reminders", {{"first_after_business_days", Kind::integer}, {"repeat_every_business_days", Kind::integer},
+                   {"escalate_after", Kind::integer}, {"window_start", Kind::string}, {"window_end", Kind::string},
+                   {"closure_start", Kind::string}, {"closure_end", Kind::string}, {"channels", Kind::string},
+                   {"holidays", Kind::string}, {"web_base_url", Kind::string}, {"max_attempts", Kind::integer},
+                   {"backoff_seconds", Kind::integer}, {"backoff_max_seconds", Kind::integer},
+                   {"lease_seconds", Kind::integer}, {"smtp", Kind::table}, {"webhook", Kind::table}}},
+    {"reminders.smtp", {{"url", Kind::string}, {"from", Kind::string}, {"starttls", Kind::string},
+                        {"username", Kind::string}, {"password", Kind::string}, {"timeout_seconds", Kind::integer}}},
+    {"reminders.webhook", {{"url", Kind::string}, {"secret", Kind::string}, {"timeout_seconds", Kind::integer}}},
 };
 
 std::string_view kind_name(Kind k) {
@@ -73,7 +82,7 @@ class Checker {
                 (spec->kind == Kind::boolean && value.is_boolean()) ||
                 (spec->kind == Kind::table && value.is_table());
       if (!ok) fail(&value, full, fmt::format("must be {}, not {}", kind_name(spec->kind), node_kind_name(value)));
-      if (spec->kind == Kind::table) check_keys(*value.as_table(), key.str());
+      if (spec->kind == Kind::table) check_keys(*value.as_table(), full);
     }
   }
 
@@ -220,6 +229,109 @@ Config load_config(const std::filesystem::path& file, const Environment& env) {
   cfg.workflow.definition = required_path("workflow", "definition");
   if (auto v = root["workflow"]["separation_of_duties"].value<bool>()) cfg.workflow.separation_of_duties = *v;
   load_workflow(cfg.workflow.definition);
+
+  // reminders
+  {
+    auto& r = cfg.reminders;
+    const toml::node_view<toml::node> rem = root["reminders"];
+    auto rstr = [&](std::string_view key) -> std::optional<std::string> { return rem[key].value<std::string>(); };
+    auto rnode = [&](std::string_view key) { return rem[key].node(); };
+    auto rint = [&](std::string_view key, int fallback, int min, int max) {
+      auto v = rem[key].value<std::int64_t>();
+      if (!v) return fallback;
+      if (*v < min || *v > max) c.fail(rnode(key), fmt::format("reminders.{}", key), fmt::format("{} is outside {}–{}", *v, min, max));
+      return static_cast<int>(*v);
+    };
+    r.first_after_business_days = rint("first_after_business_days", r.first_after_business_days, 1, 250);
+    r.repeat_every_business_days = rint("repeat_every_business_days", r.repeat_every_business_days, 1, 250);
+    r.escalate_after = rint("escalate_after", r.escalate_after, 0, 100);
+    r.max_attempts = rint("max_attempts", r.max_attempts, 1, 100);
+    r.backoff_seconds = rint("backoff_seconds", r.backoff_seconds, 1, 86400);
+    r.backoff_max_seconds = rint("backoff_max_seconds", r.backoff_max_seconds, 1, 604800);
+    r.lease_seconds = rint("lease_seconds", r.lease_seconds, 5, 86400);
+    auto hhmm = [&](std::string_view key, std::string& into) {
+      auto v = rstr(key);
+      if (!v) return;
+      const bool ok = v->size() == 5 && (*v)[2] == ':' && std::isdigit((*v)[0]) && std::isdigit((*v)[1]) &&
+                      std::isdigit((*v)[3]) && std::isdigit((*v)[4]) &&
+                      ((std::stoi(v->substr(0, 2)) < 24 && std::stoi(v->substr(3)) < 60) || *v == "24:00");
+      if (!ok) c.fail(rnode(key), fmt::format("reminders.{}", key), fmt::format("{:?} is not HH:MM (JST)", *v));
+      into = *v;
+    };
+    hhmm("window_start", r.window_start);
+    hhmm("window_end", r.window_end);
+    if (r.window_start >= r.window_end) c.fail(rnode("window_end"), "reminders.window_end", "must be later than window_start");
+    auto mmdd = [&](std::string_view key, std::string& into) {
+      auto v = rstr(key);
+      if (!v) return;
+      const bool ok = v->empty() || (v->size() == 5 && (*v)[2] == '-' && std::isdigit((*v)[0]) && std::isdigit((*v)[1]) &&
+                                     std::isdigit((*v)[3]) && std::isdigit((*v)[4]));
+      if (!ok) c.fail(rnode(key), fmt::format("reminders.{}", key), fmt::format("{:?} is not MM-DD", *v));
+      into = *v;
+    };
+    mmdd("closure_start", r.closure_start);
+    mmdd("closure_end", r.closure_end);
+    if (r.closure_start.empty() != r.closure_end.empty()) {
+      c.fail(rnode("closure_end"), "reminders.closure_end", "closure_start and closure_end are set together, or both empty");
+    }
+    if (auto v = rstr("channels")) {
+      r.channels.clear();
+      std::string item;
+      for (char ch : *v + ",") {
+        if (ch == ',') {
+          if (!item.empty()) r.channels.push_back(item);
+          item.clear();
+        } else if (ch != ' ') {
+          item += ch;
+        }
+      }
+    }
+    if (auto v = rstr("holidays")) {
+      r.holidays = (base / *v).lexically_normal();
+    } else {
+      r.holidays = (base / "holidays" / "exceptions.tsv").lexically_normal();
+    }
+    if (auto v = rstr("web_base_url")) r.web_base_url = *v;
+    const toml::node_view<toml::node> smtp = rem["smtp"];
+    if (auto v = smtp["url"].value<std::string>()) r.smtp.url = *v;
+    if (auto v = smtp["from"].value<std::string>()) r.smtp.from = *v;
+    if (auto v = smtp["starttls"].value<std::string>()) {
+      if (*v != "none" && *v != "try" && *v != "required") {
+        c.fail(smtp["starttls"].node(), "reminders.smtp.starttls", fmt::format("{:?} is not none, try or required", *v));
+      }
+      r.smtp.starttls = *v;
+    }
+    if (auto v = smtp["username"].value<std::string>()) r.smtp.username = *v;
+    if (auto v = smtp["password"].value<std::string>()) r.smtp.password = *v;
+    if (auto v = env("SHINCHOKU_SMTP_PASSWORD"); v && !v->empty()) {
+      r.smtp.password = *v;
+      r.smtp.password_from = "SHINCHOKU_SMTP_PASSWORD";
+    }
+    if (auto v = smtp["timeout_seconds"].value<std::int64_t>()) {
+      if (*v < 1 || *v > 600) c.fail(smtp["timeout_seconds"].node(), "reminders.smtp.timeout_seconds", fmt::format("{} is outside 1–600", *v));
+      r.smtp.timeout_seconds = static_cast<int>(*v);
+    }
+    const toml::node_view<toml::node> hook = rem["webhook"];
+    if (auto v = hook["url"].value<std::string>()) r.webhook.url = *v;
+    if (auto v = hook["secret"].value<std::string>()) r.webhook.secret = *v;
+    if (auto v = env("SHINCHOKU_WEBHOOK_SECRET"); v && !v->empty()) {
+      r.webhook.secret = *v;
+      r.webhook.secret_from = "SHINCHOKU_WEBHOOK_SECRET";
+    }
+    if (auto v = hook["timeout_seconds"].value<std::int64_t>()) {
+      if (*v < 1 || *v > 600) c.fail(hook["timeout_seconds"].node(), "reminders.webhook.timeout_seconds", fmt::format("{} is outside 1–600", *v));
+      r.webhook.timeout_seconds = static_cast<int>(*v);
+    }
+    for (const auto& ch : r.channels) {
+      if (ch != "email" && ch != "webhook" && ch != "inbox") {
+        c.fail(rnode("channels"), "reminders.channels", fmt::format("{:?} is not email, webhook or inbox", ch));
+      }
+    }
+    if (std::find(r.channels.begin(), r.channels.end(), "webhook") != r.channels.end() && !r.webhook.url.empty() &&
+        r.webhook.secret.empty()) {
+      c.fail(hook["secret"].node(), "reminders.webhook.secret", "is required with a webhook url (or SHINCHOKU_WEBHOOK_SECRET)");
+    }
+  }
   return cfg;
 }
 
@@ -250,6 +362,22 @@ std::string describe(const Config& cfg) {
                      cfg.plan.departments.string(), cfg.plan.plan.string(), cfg.plan.structure.string());
   out += fmt::format("\n[workflow]\ndefinition = {:?}\nseparation_of_duties = {}\n", cfg.workflow.definition.string(),
                      cfg.workflow.separation_of_duties);
+  const auto& r = cfg.reminders;
+  std::string channels;
+  for (const auto& ch : r.channels) channels += (channels.empty() ? "" : ",") + ch;
+  auto mask = [](const std::string& secret) { return secret.empty() ? std::string() : std::string("***"); };
+  out += fmt::format("\n[reminders]\nfirst_after_business_days = {}\nrepeat_every_business_days = {}\nescalate_after = {}\n",
+                     r.first_after_business_days, r.repeat_every_business_days, r.escalate_after);
+  out += fmt::format("window_start = {:?}\nwindow_end = {:?}\nclosure_start = {:?}\nclosure_end = {:?}\n", r.window_start,
+                     r.window_end, r.closure_start, r.closure_end);
+  out += fmt::format("channels = {:?}\nholidays = {:?}\nweb_base_url = {:?}\n", channels, r.holidays.string(), r.web_base_url);
+  out += fmt::format("max_attempts = {}\nbackoff_seconds = {}\nbackoff_max_seconds = {}\nlease_seconds = {}\n", r.max_attempts,
+                     r.backoff_seconds, r.backoff_max_seconds, r.lease_seconds);
+  out += fmt::format("\n[reminders.smtp]\nurl = {:?}\nfrom = {:?}\nstarttls = {:?}\nusername = {:?}\npassword = {:?}{}\n",
+                     r.smtp.url, r.smtp.from, r.smtp.starttls, r.smtp.username, mask(r.smtp.password), from(r.smtp.password_from));
+  out += fmt::format("timeout_seconds = {}\n", r.smtp.timeout_seconds);
+  out += fmt::format("\n[reminders.webhook]\nurl = {:?}\nsecret = {:?}{}\ntimeout_seconds = {}\n", r.webhook.url,
+                     mask(r.webhook.secret), from(r.webhook.secret_from), r.webhook.timeout_seconds);
   return out;
 }
 

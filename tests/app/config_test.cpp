@@ -220,3 +220,55 @@ TEST_F(ConfigFile, RefusesABrokenWorkflowDefinitionWithItsOwnFileAndLine) {
   why = refusal(std::string(kDatabase) + kPlanOnly + "[workflow]\ndefinition = \"workflows/broken.toml\"\n");
   EXPECT_NE(why.find("broken.toml:3: final_state: \"done\" is not a state of the workflow"), std::string::npos) << why;
 }
+
+TEST_F(ConfigFile, ReadsTheRemindersSectionWithItsNestedTables) {
+  vars_["SHINCHOKU_SMTP_PASSWORD"] = "s3cret-smtp";
+  auto cfg = load(std::string(kDatabase) + kPlan + R"(
+[reminders]
+first_after_business_days = 3
+repeat_every_business_days = 2
+escalate_after = 0
+window_start = "08:30"
+window_end = "18:00"
+closure_start = ""
+closure_end = ""
+channels = "inbox, webhook"
+[reminders.smtp]
+url = "smtp://mail.city.example:587"
+starttls = "required"
+username = "shinchoku"
+password = "in-the-file"
+[reminders.webhook]
+url = "https://chat.city.example/hook"
+secret = "s3cret-hook"
+)");
+  const auto& r = cfg.reminders;
+  EXPECT_EQ(r.first_after_business_days, 3);
+  EXPECT_EQ(r.repeat_every_business_days, 2);
+  EXPECT_EQ(r.escalate_after, 0);
+  EXPECT_EQ(r.window_start, "08:30");
+  EXPECT_EQ(r.closure_start, "");
+  EXPECT_EQ(r.channels, (std::vector<std::string>{"inbox", "webhook"}));
+  EXPECT_EQ(r.smtp.starttls, "required");
+  EXPECT_EQ(r.smtp.password, "s3cret-smtp");
+  EXPECT_EQ(r.holidays, dir_ / "holidays" / "exceptions.tsv");
+  const auto text = app::describe(cfg);
+  EXPECT_EQ(text.find("s3cret"), std::string::npos) << text;
+  EXPECT_EQ(text.find("in-the-file"), std::string::npos) << text;
+  EXPECT_NE(text.find("password = \"***\"  # from SHINCHOKU_SMTP_PASSWORD"), std::string::npos) << text;
+}
+
+TEST_F(ConfigFile, RefusesUnknownKeysAndBadValuesInTheRemindersSection) {
+  auto why = refusal(std::string(kDatabase) + kPlan + "[reminders.smtp]\nhost = \"x\"\n");
+  EXPECT_NE(why.find("reminders.smtp.host: unknown key"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlan + "[reminders]\nwindow_start = \"9am\"\n");
+  EXPECT_NE(why.find("reminders.window_start: \"9am\" is not HH:MM"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlan + "[reminders]\nwindow_start = \"17:00\"\nwindow_end = \"09:00\"\n");
+  EXPECT_NE(why.find("reminders.window_end: must be later than window_start"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlan + "[reminders]\nchannels = \"email, fax\"\n");
+  EXPECT_NE(why.find("\"fax\" is not email, webhook or inbox"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlan + "[reminders]\nrepeat_every_business_days = 0\n");
+  EXPECT_NE(why.find("reminders.repeat_every_business_days: 0 is outside 1–250"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlan + "[reminders]\nchannels = \"webhook\"\n[reminders.webhook]\nurl = \"http://h/\"\n");
+  EXPECT_NE(why.find("reminders.webhook.secret: is required"), std::string::npos) << why;
+}

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace app {
 
@@ -64,6 +65,40 @@ struct Config {
     std::filesystem::path definition;  // absolute, resolved against the config file's folder; checked at load
     bool separation_of_duties = true;  // apply the definition's [[separation]] rules
   } workflow;
+
+  // [reminders] (issue 6): the rules of notifications/reminder_rules.hpp, the calendar's
+  // year-end closure and holiday exceptions, the dispatcher's retries, and the channels.
+  struct Reminders {
+    int first_after_business_days = 5;
+    int repeat_every_business_days = 5;
+    int escalate_after = 2;                         // 0: never copy the coordinators
+    std::string window_start = "09:00";             // JST
+    std::string window_end = "17:00";
+    std::string closure_start = "12-29";            // MM-DD; both empty: no closure
+    std::string closure_end = "01-03";
+    std::vector<std::string> channels{"email", "inbox"};
+    std::filesystem::path holidays;                 // absolute: the special-law days (exceptions.tsv)
+    std::string web_base_url = "http://127.0.0.1:8080";  // links in messages
+    int max_attempts = 8;
+    int backoff_seconds = 60;
+    int backoff_max_seconds = 3600;
+    int lease_seconds = 300;
+    struct Smtp {
+      std::string url;                 // smtp://host:port; empty: email is not sent (rows retry, then die)
+      std::string from = "shinchoku@localhost";
+      std::string starttls = "try";    // none | try | required
+      std::string username;
+      std::string password;            // SHINCHOKU_SMTP_PASSWORD wins
+      std::string password_from = "file";
+      int timeout_seconds = 30;
+    } smtp;
+    struct Webhook {
+      std::string url;
+      std::string secret;              // SHINCHOKU_WEBHOOK_SECRET wins
+      std::string secret_from = "file";
+      int timeout_seconds = 10;
+    } webhook;
+  } reminders;
 
   // The URL that migrations use: the owner's, or the application's in a one-role setup.
   const std::string& migration_url() const { return database.owner_url.empty() ? database.url : database.owner_url; }
