@@ -20,6 +20,58 @@ bool holds(const Recipient& r, std::string_view role, const std::optional<std::s
   return false;
 }
 
+// Who must act on a pending item: the users of each next role (per department when the role is
+// departmental); a department or role with nobody active falls to the coordinators, marked.
+struct Acting {
+  Acting(const std::vector<Recipient>& recipients, const ReminderRules& rules) {
+    for (const auto& r : recipients) {
+      if (r.active) active.push_back(&r);
+    }
+    coordinators = users_with(rules.coordinator_role, std::nullopt);
+  }
+  std::vector<const Recipient*> users_with(std::string_view role, const std::optional<std::string>& department) const {
+    std::vector<const Recipient*> found;
+    for (const auto* r : active) {
+      if (holds(*r, role, department)) found.push_back(r);
+    }
+    return found;
+  }
+  using Targets = std::vector<std::pair<const Recipient*, std::optional<std::string>>>;  // recipient, stands in for
+  std::pair<Targets, std::vector<CoverageGap>> who_must_act(const SheetItem& item, const model::Workflow& workflow) const {
+    Targets targets;
+    std::vector<CoverageGap> gaps;
+    auto add_target = [&](const Recipient* r, std::optional<std::string> stands_in) {
+      for (const auto& t : targets) {
+        if (t.first == r) return;
+      }
+      targets.emplace_back(r, std::move(stands_in));
+    };
+    auto role_it = workflow.next_roles.find(item.state);
+    if (role_it == workflow.next_roles.end()) return {targets, gaps};
+    for (const auto& role : role_it->second) {
+      std::vector<std::optional<std::string>> scopes;
+      if (workflow.is_departmental(role)) {
+        for (const auto& d : item.departments) scopes.emplace_back(d.code);
+      } else {
+        scopes.emplace_back(std::nullopt);
+      }
+      for (const auto& scope : scopes) {
+        const auto users = users_with(role, scope);
+        if (!users.empty()) {
+          for (const auto* u : users) add_target(u, std::nullopt);
+          continue;
+        }
+        gaps.push_back({item.sheet_id, item.sheet_no, item.year, role, scope, !coordinators.empty()});
+        const std::string label = scope ? fmt::format("{}@{}", role, *scope) : role;
+        for (const auto* c : coordinators) add_target(c, label);
+      }
+    }
+    return {targets, gaps};
+  }
+  std::vector<const Recipient*> active;
+  std::vector<const Recipient*> coordinators;
+};
+
 }  // namespace
 
 void ReminderRules::validate() const {
@@ -70,26 +122,7 @@ ReminderDecision decide_reminders(const std::vector<SheetItem>& items, const std
   const auto tod = jst_time_of_day(now);
   out.in_window = tod >= rules.window_start && tod < rules.window_end;
 
-  std::vector<const Recipient*> active;
-  for (const auto& r : recipients) {
-    if (r.active) active.push_back(&r);
-  }
-  auto users_with = [&](std::string_view role, const std::optional<std::string>& department) {
-    std::vector<const Recipient*> found;
-    for (const auto* r : active) {
-      if (holds(*r, role, department)) found.push_back(r);
-    }
-    return found;
-  };
-  const auto coordinators = users_with(rules.coordinator_role, std::nullopt);
-  auto channels_for = [&](const Recipient& r) {
-    std::vector<std::string> c;
-    for (const auto& ch : rules.channels) {
-      if (ch == "email" && (!r.email || r.email->empty())) continue;
-      c.push_back(ch);
-    }
-    return c;
-  };
+  const Acting acting(recipients, rules);
 
   for (const auto& item : items) {
     if (!is_pending(item, workflow, grades)) continue;
@@ -98,37 +131,17 @@ ReminderDecision decide_reminders(const std::vector<SheetItem>& items, const std
     if (entered > out.day) continue;
     const int b = calendar.business_days_between(entered, out.day);
 
-    // Who must act: each next role, per department when departmental; gaps fall to the coordinators.
-    std::vector<std::pair<const Recipient*, std::optional<std::string>>> targets;  // recipient, stands in for
-    auto add_target = [&](const Recipient* r, std::optional<std::string> stands_in) {
-      for (const auto& t : targets) {
-        if (t.first == r) return;
-      }
-      targets.emplace_back(r, std::move(stands_in));
-    };
-    auto role_it = workflow.next_roles.find(item.state);
-    const std::vector<std::string> no_roles;
-    const auto& roles = role_it == workflow.next_roles.end() ? no_roles : role_it->second;
-    std::vector<CoverageGap> item_gaps;
-    for (const auto& role : roles) {
-      std::vector<std::optional<std::string>> scopes;
-      if (workflow.is_departmental(role)) {
-        for (const auto& d : item.departments) scopes.emplace_back(d.code);
-      } else {
-        scopes.emplace_back(std::nullopt);
-      }
-      for (const auto& scope : scopes) {
-        const auto users = users_with(role, scope);
-        if (!users.empty()) {
-          for (const auto* u : users) add_target(u, std::nullopt);
-          continue;
-        }
-        item_gaps.push_back({item.sheet_id, item.sheet_no, item.year, role, scope, !coordinators.empty()});
-        const std::string label = scope ? fmt::format("{}@{}", role, *scope) : role;
-        for (const auto* c : coordinators) add_target(c, label);
-      }
-    }
+    const auto [targets, item_gaps] = acting.who_must_act(item, workflow);
     out.gaps.insert(out.gaps.end(), item_gaps.begin(), item_gaps.end());
+    const auto& coordinators = acting.coordinators;
+    auto channels_for = [&](const Recipient& r) {
+      std::vector<std::string> c;
+      for (const auto& ch : rules.channels) {
+        if (ch == "email" && (!r.email || r.email->empty())) continue;
+        c.push_back(ch);
+      }
+      return c;
+    };
 
     if (b < rules.first_after_business_days) continue;
     const int number = (b - rules.first_after_business_days) / rules.repeat_every_business_days + 1;
@@ -175,6 +188,30 @@ ReminderDecision decide_reminders(const std::vector<SheetItem>& items, const std
 std::map<std::string, std::vector<const DueReminder*>> digests(const std::vector<DueReminder>& due) {
   std::map<std::string, std::vector<const DueReminder*>> out;
   for (const auto& d : due) out[d.recipient].push_back(&d);
+  return out;
+}
+
+std::vector<PendingItemStatus> pending_items(const std::vector<SheetItem>& items, const std::vector<Recipient>& recipients,
+                                            const model::Workflow& workflow, const model::GradeScale& grades,
+                                            const JapaneseCalendar& calendar, const ReminderRules& rules, TimePoint now) {
+  std::vector<PendingItemStatus> out;
+  const Acting acting(recipients, rules);
+  const Date today = jst_date(now);
+  for (const auto& item : items) {
+    if (!is_pending(item, workflow, grades)) continue;
+    PendingItemStatus s;
+    s.item = item;
+    const Date entered = jst_date(item.state_since);
+    s.business_days_pending = entered > today ? 0 : calendar.business_days_between(entered, today);
+    if (auto it = workflow.next_roles.find(item.state); it != workflow.next_roles.end()) s.roles = it->second;
+    auto [targets, gaps] = acting.who_must_act(item, workflow);
+    for (const auto& [r, stands_in] : targets) s.must_act.push_back({r->login, stands_in});
+    s.gaps = std::move(gaps);
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const PendingItemStatus& a, const PendingItemStatus& b) {
+    return std::tie(b.business_days_pending, a.item.year, a.item.sheet_no) < std::tie(a.business_days_pending, b.item.year, b.item.sheet_no);
+  });
   return out;
 }
 

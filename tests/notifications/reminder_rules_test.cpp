@@ -278,6 +278,36 @@ TEST(ReminderRules, NextWindowStartSkipsToTheNextBusinessDay) {
   EXPECT_EQ(notifications::next_window_start(shipped_calendar(), r, jst(2025, 12, 26, 10)), jst(2026, 1, 5, 9));
 }
 
+TEST(ReminderRules, PendingItemsListEveryPendingItemWithWhoMustActOnAnyDayLongestFirst) {
+  // Saturday 3 May 2025 (Golden Week), 20:00: no reminder is due, but the dashboard still lists.
+  const std::vector<SheetItem> items{
+      item(1, 6, "draft", "C", jst(2025, 4, 21)),                                        // 地域福祉課: tanaka
+      item(2, 7, "draft", std::nullopt, jst(2025, 4, 28), {kKaigo}, "C"),                  // 介護保険課: nobody, coord stands in
+      item(3, 8, "submitted", "C", jst(2025, 4, 14)),                                    // kacho approves
+      item(4, 9, "draft", "A", jst(2025, 4, 1)),                                         // not pending
+  };
+  const auto now = jst(2025, 5, 3, 20);
+  const auto decision = notifications::decide_reminders(items, city_users(), kWorkflow, kGrades, shipped_calendar(), rules(1, 1, 0), now);
+  EXPECT_TRUE(decision.due.empty());
+  const auto list = notifications::pending_items(items, city_users(), kWorkflow, kGrades, shipped_calendar(), rules(5, 5, 2), now);
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].item.sheet_id, 3);  // since 14 April: 4/15–18, 21–25, 28, 30, 5/2 = 13 business days (29 April 昭和の日)
+  EXPECT_EQ(list[0].business_days_pending, 13);
+  ASSERT_EQ(list[0].must_act.size(), 1u);
+  EXPECT_EQ(list[0].must_act[0].login, "kacho");
+  EXPECT_EQ(list[0].roles, std::vector<std::string>{"approver"});
+  EXPECT_EQ(list[1].item.sheet_id, 1);
+  EXPECT_EQ(list[1].business_days_pending, 8);  // 4/22–25, 28, 30, 5/1, 5/2
+  EXPECT_EQ(list[1].must_act[0].login, "tanaka");
+  EXPECT_EQ(list[2].item.sheet_id, 2);
+  EXPECT_EQ(list[2].business_days_pending, 3);  // 4/30, 5/1, 5/2
+  ASSERT_EQ(list[2].must_act.size(), 1u);
+  EXPECT_EQ(list[2].must_act[0].login, "coord");
+  EXPECT_EQ(list[2].must_act[0].stands_in_for, "staff@kaigo-hoken");
+  ASSERT_EQ(list[2].gaps.size(), 1u);
+  EXPECT_TRUE(list[2].gaps[0].covered);
+}
+
 TEST(ReminderRules, ValidateRefusesNonsense) {
   EXPECT_THROW(rules(0, 1, 0).validate(), std::invalid_argument);
   EXPECT_THROW(rules(1, 0, 0).validate(), std::invalid_argument);

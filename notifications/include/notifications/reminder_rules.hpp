@@ -124,6 +124,24 @@ ReminderDecision decide_reminders(const std::vector<SheetItem>& items, const std
                                   const model::Workflow& workflow, const model::GradeScale& grades,
                                   const JapaneseCalendar& calendar, const ReminderRules& rules, TimePoint now);
 
+// Who must act on a pending item, and for how long it has waited: the coordinator's dashboard.
+struct ActingRecipient {
+  std::string login;
+  std::optional<std::string> stands_in_for;  // as in DueReminder
+};
+struct PendingItemStatus {
+  SheetItem item;
+  int business_days_pending = 0;           // since it entered its state, to `now`'s JST date
+  std::vector<std::string> roles;          // the workflow's next roles in its state
+  std::vector<ActingRecipient> must_act;   // the users who must act (coordinators standing in for gaps)
+  std::vector<CoverageGap> gaps;
+};
+// Every pending item of `items` (whatever the day or the time: no window, no thresholds), the
+// longest pending first, then by year and sheet number.
+std::vector<PendingItemStatus> pending_items(const std::vector<SheetItem>& items, const std::vector<Recipient>& recipients,
+                                            const model::Workflow& workflow, const model::GradeScale& grades,
+                                            const JapaneseCalendar& calendar, const ReminderRules& rules, TimePoint now);
+
 // One digest per recipient per day: the due reminders grouped by recipient, in order.
 std::map<std::string, std::vector<const DueReminder*>> digests(const std::vector<DueReminder>& due);
 
