@@ -963,6 +963,87 @@ struct HttpApi::Impl {
     return json_response(http::status::ok, json::object{{"from", from}, {"to", to}, {"items", std::move(items)}}, ctx.req.version());
   }
 
+  // ---- reminders (issue 6)
+
+  Response get_notifications(Ctx& ctx) {
+    bool unread_only = false;
+    if (auto u = query_text(ctx, "unread")) {
+      if (*u != "true" && *u != "false") fail(http::status::bad_request, "unread は true か false です。", "unread must be true or false", "unread");
+      unread_only = *u == "true";
+    }
+    const int limit = static_cast<int>(query_int(ctx, "limit", 1, settings.max_page).value_or(50));
+    const long long before = query_int(ctx, "cursor", 1, std::numeric_limits<long long>::max()).value_or(0);
+    auto page = backend.notifications(ctx.session->user.id, unread_only, before, limit + 1);
+    std::optional<std::string> next;
+    if (static_cast<int>(page.items.size()) > limit) {
+      page.items.resize(static_cast<std::size_t>(limit));
+      next = std::to_string(page.items.back().id);
+    }
+    json::array items;
+    for (const auto& n : page.items) items.push_back(notification_json(n));
+    return json_response(http::status::ok,
+                         json::object{{"items", std::move(items)}, {"unread", page.unread}, {"total", page.total},
+                                      {"next_cursor", next ? json::value(*next) : json::value(nullptr)}},
+                         ctx.req.version());
+  }
+
+  static json::object notification_json(const Notification& n) {
+    return {{"id", n.id},       {"sheet_id", n.sheet_id}, {"year", n.year},
+            {"sheet_no", n.sheet_no}, {"title", n.title}, {"body", n.body},
+            {"created_at", n.created_at}, {"read_at", n.read_at ? json::value(*n.read_at) : json::value(nullptr)}};
+  }
+
+  Response post_notification_read(Ctx& ctx) {
+    const std::string& text = ctx.params.at(0);
+    long long id = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), id);
+    // Another user's notification is as unknown as one that does not exist: its id says nothing.
+    auto not_found = [&] { fail(http::status::not_found, "お知らせが見つかりません。", fmt::format("no notification {}", text)); };
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || id <= 0) not_found();
+    if (!backend.mark_notification_read(ctx.session->user.id, id, ctx.now)) not_found();
+    const auto page = backend.notifications(ctx.session->user.id, true, 0, 0);
+    return json_response(http::status::ok, json::object{{"id", id}, {"read", true}, {"unread", page.unread}}, ctx.req.version());
+  }
+
+  Response get_pending(Ctx& ctx) {
+    if (!is_reader_of_audit(ctx.actor())) {
+      fail(http::status::forbidden, "検討中の項目の一覧を閲覧できるのは調整担当・監査担当・管理者だけです。",
+           "the pending items report is for coordinators, auditors and admins");
+    }
+    const int year = query_year(ctx, "year", false);
+    const auto pending = backend.pending_items(year ? std::optional<int>(year) : std::nullopt, ctx.now);
+    json::array items;
+    for (const auto& p : pending) {
+      json::array deps, roles, acting, gaps;
+      for (const auto& d : p.departments) deps.emplace_back(d);
+      for (const auto& r : p.roles) roles.emplace_back(r);
+      for (const auto& a : p.must_act) {
+        acting.push_back(json::object{{"login", a.login}, {"stands_in_for", a.stands_in_for ? json::value(*a.stands_in_for) : json::value(nullptr)}});
+      }
+      for (const auto& g : p.gaps) gaps.emplace_back(g);
+      auto label = workflow.state_labels.find(p.state);
+      items.push_back(json::object{{"sheet_id", p.sheet_id},
+                                   {"year", p.year},
+                                   {"sheet_no", p.sheet_no},
+                                   {"state", p.state},
+                                   {"state_label", label == workflow.state_labels.end() ? p.state : label->second},
+                                   {"grade", p.grade ? json::value(*p.grade) : json::value(nullptr)},
+                                   {"previous_grade", p.previous_grade ? json::value(*p.previous_grade) : json::value(nullptr)},
+                                   {"departments", std::move(deps)},
+                                   {"state_since", p.state_since},
+                                   {"business_days_pending", p.business_days_pending},
+                                   {"roles", std::move(roles)},
+                                   {"must_act", std::move(acting)},
+                                   {"gaps", std::move(gaps)}});
+    }
+    return json_response(http::status::ok,
+                         json::object{{"year", year ? json::value(year) : json::value(nullptr)},
+                                      {"as_of", format_rfc3339(ctx.now)},
+                                      {"count", items.size()},
+                                      {"items", std::move(items)}},
+                         ctx.req.version());
+  }
+
   Response get_openapi(Ctx& ctx) {
     return text_response("application/json; charset=utf-8", HttpApi::openapi_document(), ctx.req.version());
   }
@@ -994,6 +1075,19 @@ struct HttpApi::Impl {
         "# HELP shinchoku_db_pool_waiting Requests waiting for a pooled connection.\n# TYPE shinchoku_db_pool_waiting gauge\n"
         "shinchoku_db_pool_waiting {}\n",
         p.size, p.in_use, p.waiting);
+    // Read from the database at scrape time; without it, the metrics of this process still answer.
+    try {
+      const OutboxCounts o = backend.outbox_counts();
+      extra += fmt::format(
+          "# HELP shinchoku_reminder_outbox Reminder outbox rows by state (pending: never tried; retrying: pending after a failure).\n"
+          "# TYPE shinchoku_reminder_outbox gauge\n"
+          "shinchoku_reminder_outbox{{state=\"pending\"}} {}\nshinchoku_reminder_outbox{{state=\"retrying\"}} {}\n"
+          "shinchoku_reminder_outbox{{state=\"sending\"}} {}\nshinchoku_reminder_outbox{{state=\"sent\"}} {}\n"
+          "shinchoku_reminder_outbox{{state=\"dead\"}} {}\n",
+          o.pending, o.retrying, o.sending, o.sent, o.dead);
+    } catch (const std::exception& e) {
+      spdlog::warn("metrics: outbox counts unavailable: {}", e.what());
+    }
     return text_response("text/plain; version=0.0.4; charset=utf-8", metrics.render(extra), ctx.req.version());
   }
 };
@@ -1019,6 +1113,9 @@ const std::vector<HttpApi::Impl::Route>& HttpApi::Impl::route_table() {
       {V::get, "/api/v1/reports/progress", "/api/v1/reports/progress", Auth::required, &Impl::get_progress, {"year", "format"}},
       {V::get, "/api/v1/reports/summary", "/api/v1/reports/summary", Auth::required, &Impl::get_summary, {"year"}},
       {V::get, "/api/v1/reports/year-over-year", "/api/v1/reports/year-over-year", Auth::required, &Impl::get_year_over_year, {"from", "to"}},
+      {V::get, "/api/v1/reports/pending", "/api/v1/reports/pending", Auth::required, &Impl::get_pending, {"year"}},
+      {V::get, "/api/v1/notifications", "/api/v1/notifications", Auth::required, &Impl::get_notifications, {"unread", "limit", "cursor"}},
+      {V::post, "/api/v1/notifications/{}/read", "/api/v1/notifications/{id}/read", Auth::required, &Impl::post_notification_read, {}},
       {V::get, "/api/v1/openapi.json", "/api/v1/openapi.json", Auth::none, &Impl::get_openapi, {}},
       {V::get, "/healthz", "/healthz", Auth::none, &Impl::get_healthz, {}},
       {V::get, "/readyz", "/readyz", Auth::none, &Impl::get_readyz, {}},

@@ -36,6 +36,12 @@ std::string Metrics::render(const std::string& extra) const {
   out += "# HELP shinchoku_audit_events_written_total Audit events written through this server.\n"
          "# TYPE shinchoku_audit_events_written_total counter\n";
   out += fmt::format("shinchoku_audit_events_written_total {}\n", audit_events_);
+  out += "# HELP shinchoku_reminders_decided_total Reminder outbox rows this process decided and wrote.\n"
+         "# TYPE shinchoku_reminders_decided_total counter\n";
+  out += fmt::format("shinchoku_reminders_decided_total {}\n", reminders_decided_);
+  out += "# HELP shinchoku_reminders_sent_total Reminder digests this process delivered.\n"
+         "# TYPE shinchoku_reminders_sent_total counter\n";
+  out += fmt::format("shinchoku_reminders_sent_total {}\n", reminders_sent_);
   out += extra;
   return out;
 }

@@ -30,6 +30,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   ServerCounters counters;
   std::atomic<bool> stopping{false};
   std::atomic<int> in_flight{0};
+  std::function<void()> shutdown_hook;
 
   std::mutex sessions_mutex;
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions;
@@ -220,6 +221,13 @@ void HttpServer::Impl::begin_shutdown() {
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
+  if (shutdown_hook) {
+    try {
+      shutdown_hook();
+    } catch (const std::exception& e) {
+      spdlog::error("shutdown hook failed: {}", e.what());
+    }
+  }
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(sessions_mutex);
@@ -280,6 +288,8 @@ void HttpServer::run(bool handle_signals) {
   for (auto& t : extra) t.join();
   impl->workers.join();
 }
+
+void HttpServer::on_shutdown(std::function<void()> hook) { impl_->shutdown_hook = std::move(hook); }
 
 void HttpServer::stop() {
   net::post(impl_->ioc, [impl = impl_] { impl->begin_shutdown(); });

@@ -37,7 +37,7 @@ const std::map<std::string_view, std::vector<KeySpec>> kSchema = {
     {"log", {{"level", Kind::string}}},
     {"plan", {{"code", Kind::string}, {"departments", Kind::string}, {"plan", Kind::string}, {"structure", Kind::string}}},
     {"workflow", {{"definition", Kind::string}, {"separation_of_duties", Kind::boolean}}},
-    {"reminders", {{"first_after_business_days", Kind::integer}, {"repeat_every_business_days", Kind::integer},
+    {"reminders", {{"enabled", Kind::boolean}, {"tick_seconds", Kind::integer}, {"first_after_business_days", Kind::integer}, {"repeat_every_business_days", Kind::integer},
                    {"escalate_after", Kind::integer}, {"window_start", Kind::string}, {"window_end", Kind::string},
                    {"closure_start", Kind::string}, {"closure_end", Kind::string}, {"channels", Kind::string},
                    {"holidays", Kind::string}, {"web_base_url", Kind::string}, {"max_attempts", Kind::integer},
@@ -249,6 +249,8 @@ Config load_config(const std::filesystem::path& file, const Environment& env) {
     r.backoff_seconds = rint("backoff_seconds", r.backoff_seconds, 1, 86400);
     r.backoff_max_seconds = rint("backoff_max_seconds", r.backoff_max_seconds, 1, 604800);
     r.lease_seconds = rint("lease_seconds", r.lease_seconds, 5, 86400);
+    r.tick_seconds = rint("tick_seconds", r.tick_seconds, 1, 86400);
+    if (auto v = rem["enabled"].value<bool>()) r.enabled = *v;
     auto hhmm = [&](std::string_view key, std::string& into) {
       auto v = rstr(key);
       if (!v) return;
@@ -366,7 +368,8 @@ std::string describe(const Config& cfg) {
   std::string channels;
   for (const auto& ch : r.channels) channels += (channels.empty() ? "" : ",") + ch;
   auto mask = [](const std::string& secret) { return secret.empty() ? std::string() : std::string("***"); };
-  out += fmt::format("\n[reminders]\nfirst_after_business_days = {}\nrepeat_every_business_days = {}\nescalate_after = {}\n",
+  out += fmt::format("\n[reminders]\nenabled = {}\ntick_seconds = {}\n", r.enabled, r.tick_seconds);
+  out += fmt::format("first_after_business_days = {}\nrepeat_every_business_days = {}\nescalate_after = {}\n",
                      r.first_after_business_days, r.repeat_every_business_days, r.escalate_after);
   out += fmt::format("window_start = {:?}\nwindow_end = {:?}\nclosure_start = {:?}\nclosure_end = {:?}\n", r.window_start,
                      r.window_end, r.closure_start, r.closure_end);

@@ -13,6 +13,8 @@
 #include "persistence/database.hpp"
 #include "persistence/migrator.hpp"
 #include "persistence/password.hpp"
+#include "persistence/reminders.hpp"
+#include "reminders.hpp"
 #include "persistence/sheets.hpp"
 #include "persistence/users.hpp"
 #include "persistence/years.hpp"
@@ -284,6 +286,49 @@ std::vector<model::SheetRecord> PgBackend::year_sheets(int year) {
   });
 }
 
+api::NotificationPage PgBackend::notifications(long long user_id, bool unread_only, long long before, int limit) {
+  return with_session([&](SessionPool::Slot& s) {
+    auto page = persistence::list_notifications(s.sql, user_id, unread_only, before, limit);
+    api::NotificationPage out;
+    out.total = page.total;
+    out.unread = page.unread;
+    for (auto& n : page.items) {
+      out.items.push_back({n.id, n.sheet_id, n.year, n.sheet_no, std::move(n.title), std::move(n.body), std::move(n.created_at),
+                           std::move(n.read_at)});
+    }
+    return out;
+  });
+}
+
+bool PgBackend::mark_notification_read(long long user_id, long long id, api::TimePoint now) {
+  return with_session([&](SessionPool::Slot& s) { return persistence::mark_notification_read(s.sql, user_id, id, now); });
+}
+
+std::vector<api::PendingItem> PgBackend::pending_items(std::optional<int> year, api::TimePoint now) {
+  if (settings_.reminders == nullptr) throw std::logic_error("PgBackend: no reminder setup for the pending items report");
+  return with_session([&](SessionPool::Slot& s) {
+    if (year && !persistence::find_fiscal_year(s.sql, *year)) throw api::NotFound(fmt::format("no fiscal year {}", *year));
+    std::vector<api::PendingItem> out;
+    for (auto& p : pending_report(s.sql, *settings_.reminders, year, now)) {
+      api::PendingItem item;
+      item.sheet_id = p.item.sheet_id;
+      item.year = p.item.year;
+      item.sheet_no = p.item.sheet_no;
+      item.state = p.item.state;
+      item.grade = p.item.grade;
+      item.previous_grade = p.item.previous_grade;
+      for (const auto& d : p.item.departments) item.departments.push_back(d.name);
+      item.state_since = persistence::format_utc(p.item.state_since);
+      item.business_days_pending = p.business_days_pending;
+      item.roles = p.roles;
+      for (auto& a : p.must_act) item.must_act.push_back({std::move(a.login), std::move(a.stands_in_for)});
+      for (const auto& g : p.gaps) item.gaps.push_back(g.department_code ? fmt::format("{}@{}", g.role, *g.department_code) : g.role);
+      out.push_back(std::move(item));
+    }
+    return out;
+  });
+}
+
 engine::Decision PgBackend::execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,
                                     const std::string& request_id) {
   return with_session([&](SessionPool::Slot& s) {
@@ -306,5 +351,12 @@ std::string PgBackend::readiness() {
 }
 
 api::PoolStats PgBackend::pool_stats() { return pool_.stats(); }
+
+api::OutboxCounts PgBackend::outbox_counts() {
+  return with_session([&](SessionPool::Slot& s) {
+    const auto c = persistence::reminder_counts(s.sql);
+    return api::OutboxCounts{c.pending, c.retrying, c.sending, c.sent, c.dead};
+  });
+}
 
 }  // namespace app

@@ -20,6 +20,8 @@
 
 namespace app {
 
+struct ReminderSetup;
+
 class SessionPool {
  public:
   struct Slot {
@@ -70,6 +72,7 @@ struct BackendSettings {
   persistence::ThrottleRules address;  // per client address
   int session_idle_seconds = 1800;
   engine::Rules rules;
+  const ReminderSetup* reminders = nullptr;  // for the pending items report; required by pending_items()
 };
 
 class PgBackend : public api::Backend {
@@ -95,11 +98,16 @@ class PgBackend : public api::Backend {
   boost::json::object verify_audit() override;
   std::vector<model::SheetRecord> year_sheets(int year) override;
 
+  api::NotificationPage notifications(long long user_id, bool unread_only, long long before, int limit) override;
+  bool mark_notification_read(long long user_id, long long id, api::TimePoint now) override;
+  std::vector<api::PendingItem> pending_items(std::optional<int> year, api::TimePoint now) override;
+
   engine::Decision execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,
                            const std::string& request_id) override;
 
   std::string readiness() override;
   api::PoolStats pool_stats() override;
+  api::OutboxCounts outbox_counts() override;
 
  private:
   template <class F>

@@ -50,6 +50,27 @@ std::string ymd_text(notifications::Date d) {
   return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()), static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
 }
 
+std::vector<notifications::SheetItem> load_items(soci::session& sql, const ReminderSetup& setup) {
+  std::vector<notifications::SheetItem> items;
+  for (auto& p : persistence::load_pending_sheets(sql, setup.workflow.final_state)) {
+    notifications::SheetItem i{p.sheet_id, p.sheet_no, p.year, p.state, p.grade, p.previous_grade, {}, p.state_since};
+    for (auto& [code, name] : p.departments) i.departments.push_back({code, name});
+    items.push_back(std::move(i));
+  }
+  return items;
+}
+
+std::vector<notifications::Recipient> load_recipients(soci::session& sql, std::map<std::string, long long>* ids) {
+  std::vector<notifications::Recipient> recipients;
+  for (const auto& u : persistence::list_users(sql)) {
+    notifications::Recipient r{u.login, u.display_name, u.email, u.active, {}};
+    for (const auto& g : u.grants) r.grants.push_back({g.role, g.department_code});
+    if (ids) (*ids)[u.login] = u.id;
+    recipients.push_back(std::move(r));
+  }
+  return recipients;
+}
+
 }  // namespace
 
 ReminderSetup::ReminderSetup(const Config& c, model::Workflow w, model::GradeScale g)
@@ -66,20 +87,9 @@ DecideOutcome decide_reminders(soci::session& sql, const ReminderSetup& setup, n
   DecideOutcome out;
   soci::transaction tx(sql);
   persistence::lock_reminder_decisions(sql);
-  std::vector<notifications::SheetItem> items;
-  for (auto& p : persistence::load_pending_sheets(sql, setup.workflow.final_state)) {
-    notifications::SheetItem i{p.sheet_id, p.sheet_no, p.year, p.state, p.grade, p.previous_grade, {}, p.state_since};
-    for (auto& [code, name] : p.departments) i.departments.push_back({code, name});
-    items.push_back(std::move(i));
-  }
-  std::vector<notifications::Recipient> recipients;
+  const auto items = load_items(sql, setup);
   std::map<std::string, long long> ids;
-  for (const auto& u : persistence::list_users(sql)) {
-    notifications::Recipient r{u.login, u.display_name, u.email, u.active, {}};
-    for (const auto& g : u.grants) r.grants.push_back({g.role, g.department_code});
-    ids[u.login] = u.id;
-    recipients.push_back(std::move(r));
-  }
+  const auto recipients = load_recipients(sql, &ids);
   out.decision = notifications::decide_reminders(items, recipients, setup.workflow, setup.grades, setup.calendar, setup.rules, now);
 
   std::vector<persistence::NewReminder> rows;
@@ -106,8 +116,29 @@ DecideOutcome decide_reminders(soci::session& sql, const ReminderSetup& setup, n
   return out;
 }
 
+RunOutcome run_reminders(soci::session& sql, const ReminderSetup& setup, notifications::TimePoint now, bool dry_run,
+                         const std::string& worker, const std::atomic<bool>* stop) {
+  RunOutcome out;
+  out.decided = decide_reminders(sql, setup, now, dry_run);
+  const auto& d = out.decided.decision;
+  if (!dry_run && d.business_day && d.in_window && !(stop != nullptr && stop->load())) {
+    out.dispatched = dispatch_reminders(sql, setup, now, worker, 100, stop);
+  }
+  return out;
+}
+
+std::vector<notifications::PendingItemStatus> pending_report(soci::session& sql, const ReminderSetup& setup,
+                                                            std::optional<int> year, notifications::TimePoint now) {
+  soci::transaction tx(sql);  // one snapshot of the sheets and the users
+  auto items = load_items(sql, setup);
+  if (year) std::erase_if(items, [&](const notifications::SheetItem& i) { return i.year != *year; });
+  const auto recipients = load_recipients(sql, nullptr);
+  tx.commit();
+  return notifications::pending_items(items, recipients, setup.workflow, setup.grades, setup.calendar, setup.rules, now);
+}
+
 DispatchOutcome dispatch_reminders(soci::session& sql, const ReminderSetup& setup, notifications::TimePoint now,
-                                   const std::string& worker, int max_rounds) {
+                                   const std::string& worker, int max_rounds, const std::atomic<bool>* stop) {
   DispatchOutcome out;
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -115,11 +146,17 @@ DispatchOutcome dispatch_reminders(soci::session& sql, const ReminderSetup& setu
   const notifications::SmtpSettings smtp{setup.cfg.smtp.url, setup.cfg.smtp.from, setup.cfg.smtp.starttls, setup.cfg.smtp.username,
                                          setup.cfg.smtp.password, setup.cfg.smtp.timeout_seconds};
   const notifications::WebhookSettings hook{setup.cfg.webhook.url, setup.cfg.webhook.secret, setup.cfg.webhook.timeout_seconds};
-  for (int round = 0; round < max_rounds; ++round) {
+  auto stopping = [&] { return stop != nullptr && stop->load(); };
+  for (int round = 0; round < max_rounds && !stopping(); ++round) {
     const auto claimed = persistence::claim_reminders(sql, worker, now, setup.cfg.lease_seconds, 20);
     if (claimed.empty()) break;
     std::size_t i = 0;
     while (i < claimed.size()) {
+      if (stopping()) {
+        // Stopping (SIGTERM): what this worker still holds goes back for another to claim.
+        out.released += persistence::release_reminder_claims(sql, worker);
+        break;
+      }
       std::size_t j = i;
       while (j < claimed.size() && claimed[j].recipient_id == claimed[i].recipient_id && claimed[j].channel == claimed[i].channel &&
              claimed[j].digest_day == claimed[i].digest_day) {

@@ -1,8 +1,10 @@
 #pragma once
 // The reminders wired together (issue 6): the pure rules (notifications/reminder_rules.hpp) fed
 // from the database and recorded in the outbox in one transaction, and the dispatcher that
-// claims digests, delivers them through the channels and marks them. Used by `shinchoku remind`;
-// the scheduler inside `serve` will call the same two functions.
+// claims digests, delivers them through the channels and marks them. Used by `shinchoku remind`
+// and by the scheduler inside `serve` (reminder_scheduler.hpp): one piece of code.
+#include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,12 +43,29 @@ struct DispatchOutcome {
   int sent = 0;      // digests delivered
   int failed = 0;    // digests that failed this time (retrying or dead)
   int dead_rows = 0;
+  int released = 0;  // rows handed back unsent because `stop` was set
   std::vector<std::string> errors;
 };
 
 // Claims and delivers due digests until none is left (or `max_rounds` claims), as `worker`.
+// When `stop` becomes true it claims nothing more, and hands back (release_reminder_claims)
+// the rows it holds that are not delivered yet; the digest being delivered is finished first.
 DispatchOutcome dispatch_reminders(soci::session& sql, const ReminderSetup& setup, notifications::TimePoint now,
-                                   const std::string& worker, int max_rounds = 100);
+                                   const std::string& worker, int max_rounds = 100, const std::atomic<bool>* stop = nullptr);
+
+// What `remind run-once` and each tick of the scheduler in `serve` do: decide (and record,
+// unless a dry run), then, on a business day within the sending window, dispatch.
+struct RunOutcome {
+  DecideOutcome decided;
+  DispatchOutcome dispatched;
+};
+RunOutcome run_reminders(soci::session& sql, const ReminderSetup& setup, notifications::TimePoint now, bool dry_run,
+                         const std::string& worker, const std::atomic<bool>* stop = nullptr);
+
+// Every pending C-grade item of the open years (of `year` when given) with its business days
+// pending and who must act: GET /api/v1/reports/pending.
+std::vector<notifications::PendingItemStatus> pending_report(soci::session& sql, const ReminderSetup& setup,
+                                                            std::optional<int> year, notifications::TimePoint now);
 
 // host:pid, naming this process's claims.
 std::string worker_name();

@@ -236,4 +236,33 @@ ReminderCounts reminder_counts(soci::session& sql) {
   return c;
 }
 
+InboxPage list_notifications(soci::session& sql, long long user_id, bool unread_only, long long before, int limit) {
+  InboxPage page;
+  const int unread = unread_only ? 1 : 0;
+  soci::rowset<soci::row> rows = (sql.prepare << sql_text("inbox/list.sql"), soci::use(user_id, "user"), soci::use(unread, "unread"),
+                                  soci::use(before, "before"), soci::use(limit, "limit"));
+  for (const auto& r : rows) {
+    Notification n;
+    n.id = r.get<long long>(0);
+    n.sheet_id = r.get<long long>(1);
+    n.year = r.get<int>(2);
+    n.sheet_no = r.get<int>(3);
+    n.title = r.get<std::string>(4);
+    n.body = r.get<std::string>(5);
+    n.created_at = r.get<std::string>(6);
+    if (r.get_indicator(7) == soci::i_ok) n.read_at = r.get<std::string>(7);
+    page.items.push_back(std::move(n));
+  }
+  sql << sql_text("inbox/counts.sql"), soci::use(user_id, "user"), soci::into(page.total), soci::into(page.unread);
+  return page;
+}
+
+bool mark_notification_read(soci::session& sql, long long user_id, long long id, ReminderTime now) {
+  const std::string at = format_utc(now);
+  long long marked = 0;
+  soci::indicator ind = soci::i_null;
+  sql << sql_text("inbox/mark_read.sql"), soci::use(at, "now"), soci::use(id, "id"), soci::use(user_id, "user"), soci::into(marked, ind);
+  return sql.got_data() && ind == soci::i_ok;
+}
+
 }  // namespace persistence

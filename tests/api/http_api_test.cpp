@@ -159,6 +159,47 @@ class FakeBackend : public api::Backend {
   std::string readiness() override { return database_down ? "database down" : not_ready; }
   api::PoolStats pool_stats() override { return {4, 0, 0}; }
 
+  // ---- reminders
+  std::vector<std::pair<long long, api::Notification>> inbox;  // owner's user id, notification; oldest first
+  std::vector<api::PendingItem> pending;
+  api::OutboxCounts outbox{3, 1, 0, 7, 2};
+
+  api::NotificationPage notifications(long long user_id, bool unread_only, long long before, int limit) override {
+    check_up();
+    api::NotificationPage page;
+    for (auto it = inbox.rbegin(); it != inbox.rend(); ++it) {
+      const auto& [owner, n] = *it;
+      if (owner != user_id) continue;
+      ++page.total;
+      if (!n.read_at) ++page.unread;
+      if ((unread_only && n.read_at) || (before != 0 && n.id >= before)) continue;
+      if (static_cast<int>(page.items.size()) < limit) page.items.push_back(n);
+    }
+    return page;
+  }
+  bool mark_notification_read(long long user_id, long long id, api::TimePoint) override {
+    check_up();
+    for (auto& [owner, n] : inbox) {
+      if (owner != user_id || n.id != id) continue;
+      if (!n.read_at) n.read_at = "2020-06-02T01:00:00Z";
+      return true;
+    }
+    return false;
+  }
+  std::vector<api::PendingItem> pending_items(std::optional<int> year, api::TimePoint) override {
+    check_up();
+    if (year && *year != 2019 && *year != 2020) throw api::NotFound(fmt::format("no fiscal year {}", *year));
+    std::vector<api::PendingItem> out;
+    for (const auto& p : pending) {
+      if (!year || p.year == *year) out.push_back(p);
+    }
+    return out;
+  }
+  api::OutboxCounts outbox_counts() override {
+    check_up();
+    return outbox;
+  }
+
  private:
   engine::Rules rules_;
 };
@@ -198,6 +239,19 @@ class HttpApiTest : public ::testing::Test {
     backend.store.sheets[1] = {{record(1, 2019, 6, "M01", "地域福祉課", "accepted", "A"), false, false, {}}, std::nullopt, std::nullopt};
     backend.store.sheets[2] = {{record(2, 2020, 6, "M01", "地域福祉課", "draft"), false, true, {}}, "A", "続ける"};
     backend.store.sheets[3] = {{record(3, 2020, 17, "M02", "介護保険課", "draft"), false, true, {}}, std::nullopt, std::nullopt};
+  }
+
+  // Notifications 1–4 for tanaka (id 1), 5 for kacho (id 2); 2 already read.
+  void fill_inbox() {
+    auto n = [&](long long owner, long long id, std::optional<std::string> read_at) {
+      backend.inbox.push_back({owner, {id, 2, 2020, 6, fmt::format("検討中の項目 {}", id), "本文", fmt::format("2020-06-0{}T00:00:00Z", id),
+                                       std::move(read_at)}});
+    };
+    n(1, 1, std::nullopt);
+    n(1, 2, "2020-06-03T00:00:00Z");
+    n(1, 3, std::nullopt);
+    n(1, 4, std::nullopt);
+    n(2, 5, std::nullopt);
   }
 
   struct Reply {
@@ -431,6 +485,119 @@ TEST_F(HttpApiTest, MetricsCountRequestsByRouteAndStatus) {
   auto r = send(http::verb::get, "/metrics");
   EXPECT_NE(r.raw.body().find("shinchoku_http_requests_total{route=\"/healthz\",status=\"200\"} 1"), std::string::npos) << r.raw.body();
   EXPECT_NE(r.raw.body().find("shinchoku_db_pool_connections 4"), std::string::npos);
+}
+
+TEST_F(HttpApiTest, TheInboxListsOnlyTheCallersNotificationsNewestFirstWithTheUnreadCount) {
+  fill_inbox();
+  auto r = send(http::verb::get, "/api/v1/notifications", "", {bearer(login("tanaka"))});
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  const auto& items = r.body.at("items").as_array();
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items.at(0).at("id"), 4);
+  EXPECT_EQ(items.at(3).at("id"), 1);
+  EXPECT_EQ(r.body.at("unread"), 3);
+  EXPECT_EQ(r.body.at("total"), 4);
+  EXPECT_TRUE(items.at(2).at("read_at").is_string());
+  EXPECT_TRUE(r.body.at("next_cursor").is_null());
+  auto other = send(http::verb::get, "/api/v1/notifications", "", {bearer(login("kacho"))});
+  ASSERT_EQ(other.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(other.body.at("items").at(0).at("id"), 5);
+}
+
+TEST_F(HttpApiTest, TheInboxGivesOnlyTheUnreadOnRequestAPageAtATime) {
+  fill_inbox();
+  const auto staff = bearer(login("tanaka"));
+  auto first = send(http::verb::get, "/api/v1/notifications?unread=true&limit=2", "", {staff});
+  ASSERT_EQ(first.status, 200u) << first.raw.body();
+  ASSERT_EQ(first.body.at("items").as_array().size(), 2u);
+  EXPECT_EQ(first.body.at("items").at(0).at("id"), 4);
+  EXPECT_EQ(first.body.at("items").at(1).at("id"), 3);
+  ASSERT_EQ(first.body.at("next_cursor"), "3");
+  auto second = send(http::verb::get, "/api/v1/notifications?unread=true&limit=2&cursor=3", "", {staff});
+  ASSERT_EQ(second.body.at("items").as_array().size(), 1u);
+  EXPECT_EQ(second.body.at("items").at(0).at("id"), 1);  // 2 is read
+  EXPECT_TRUE(second.body.at("next_cursor").is_null());
+  EXPECT_EQ(send(http::verb::get, "/api/v1/notifications?unread=yes", "", {staff}).status, 400u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/notifications?limit=0", "", {staff}).status, 400u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/notifications").status, 401u);
+}
+
+TEST_F(HttpApiTest, MarkingANotificationReadLowersTheUnreadCountAndAnotherUsersIdIs404) {
+  fill_inbox();
+  const auto staff = bearer(login("tanaka"));
+  auto r = send(http::verb::post, "/api/v1/notifications/3/read", "", {staff});
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  EXPECT_EQ(r.body.at("unread"), 2);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/notifications", "", {staff}).body.at("unread"), 2);
+  EXPECT_EQ(send(http::verb::post, "/api/v1/notifications/3/read", "", {staff}).status, 200u);  // again: no change
+  EXPECT_EQ(send(http::verb::post, "/api/v1/notifications/5/read", "", {staff}).status, 404u);   // kacho's
+  EXPECT_EQ(send(http::verb::post, "/api/v1/notifications/99/read", "", {staff}).status, 404u);
+  EXPECT_EQ(send(http::verb::post, "/api/v1/notifications/x/read", "", {staff}).status, 404u);
+  EXPECT_FALSE(backend.inbox.at(4).second.read_at.has_value());
+  EXPECT_EQ(send(http::verb::post, "/api/v1/notifications/4/read").status, 401u);
+}
+
+TEST_F(HttpApiTest, ThePendingReportIsForCoordinatorsAuditorsAndAdmins) {
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/pending?year=2020", "", {bearer(login("tanaka"))}).status, 403u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/pending?year=2020", "", {bearer(login("kacho"))}).status, 403u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/pending?year=2020", "", {bearer(login("coord"))}).status, 200u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/pending", "", {bearer(login("audit"))}).status, 200u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/pending?year=2031", "", {bearer(login("coord"))}).status, 404u);
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/pending?year=twenty", "", {bearer(login("coord"))}).status, 400u);
+}
+
+TEST_F(HttpApiTest, ThePendingReportListsEachItemWithBusinessDaysStateDepartmentsAndWhoMustAct) {
+  api::PendingItem p;
+  p.sheet_id = 3;
+  p.year = 2020;
+  p.sheet_no = 17;
+  p.state = "draft";
+  p.previous_grade = "C";
+  p.departments = {"介護保険課"};
+  p.state_since = "2020-05-01T01:00:00.000000Z";
+  p.business_days_pending = 7;
+  p.roles = {"staff"};
+  p.must_act = {{"coord", "staff@kaigo-hoken"}};
+  p.gaps = {"staff@kaigo-hoken"};
+  backend.pending.push_back(p);
+  workflow.state_labels["draft"] = "作成中";  // the API reads the workflow it was given
+  p.year = 2019;
+  backend.pending.push_back(p);
+  auto r = send(http::verb::get, "/api/v1/reports/pending?year=2020", "", {bearer(login("coord"))});
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  EXPECT_EQ(r.body.at("year"), 2020);
+  EXPECT_EQ(r.body.at("count"), 1);
+  const auto& item = r.body.at("items").at(0);
+  EXPECT_EQ(item.at("sheet_no"), 17);
+  EXPECT_EQ(item.at("business_days_pending"), 7);
+  EXPECT_EQ(item.at("state"), "draft");
+  EXPECT_EQ(item.at("state_label"), "作成中");
+  EXPECT_TRUE(item.at("grade").is_null());
+  EXPECT_EQ(item.at("departments").at(0), "介護保険課");
+  EXPECT_EQ(item.at("must_act").at(0).at("login"), "coord");
+  EXPECT_EQ(item.at("must_act").at(0).at("stands_in_for"), "staff@kaigo-hoken");
+  EXPECT_EQ(send(http::verb::get, "/api/v1/reports/pending", "", {bearer(login("coord"))}).body.at("count"), 2);
+}
+
+TEST_F(HttpApiTest, MetricsShowTheOutboxByStateAndTheRemindersOfThisProcess) {
+  http_api.metrics().count_reminders(5, 2);
+  auto r = send(http::verb::get, "/metrics");
+  const auto& text = r.raw.body();
+  EXPECT_NE(text.find("shinchoku_reminder_outbox{state=\"pending\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("shinchoku_reminder_outbox{state=\"retrying\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("shinchoku_reminder_outbox{state=\"sending\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("shinchoku_reminder_outbox{state=\"sent\"} 7\n"), std::string::npos);
+  EXPECT_NE(text.find("shinchoku_reminder_outbox{state=\"dead\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("shinchoku_reminders_decided_total 5\n"), std::string::npos);
+  EXPECT_NE(text.find("shinchoku_reminders_sent_total 2\n"), std::string::npos);
+}
+
+TEST_F(HttpApiTest, MetricsStillAnswerWithoutTheDatabaseLeavingTheOutboxOut) {
+  backend.database_down = true;
+  auto r = send(http::verb::get, "/metrics");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.raw.body().find("shinchoku_reminder_outbox{"), std::string::npos);
+  EXPECT_NE(r.raw.body().find("shinchoku_reminders_sent_total 0"), std::string::npos);
 }
 
 }  // namespace

@@ -75,6 +75,11 @@ struct Settings {
   int login_max_failures = 3;
   int address_max_failures = 1000;
   int login_block_seconds = 600;
+  // [reminders]: the scheduler inside serve is off unless a test turns it on; reminders go to
+  // the in-app inbox only.
+  bool reminders_enabled = false;
+  int reminders_tick_seconds = 60;
+  std::string reminders_now;  // serve --reminders-now: the scheduler's clock starts there
 };
 
 inline std::string config_text(const Settings& s) {
@@ -105,12 +110,18 @@ plan = "{src}/config/honjo/plan.toml"
 structure = "{src}/config/honjo/structure.toml"
 [workflow]
 definition = "{src}/config/workflows/default.toml"
+[reminders]
+enabled = {rem_enabled}
+tick_seconds = {rem_tick}
+holidays = "{src}/config/holidays/exceptions.tsv"
+channels = "inbox"
 )",
                      fmt::arg("pool_size", s.pool_size), fmt::arg("body", s.body_limit_bytes), fmt::arg("header", s.header_limit_bytes),
                      fmt::arg("read", s.read_timeout_ms), fmt::arg("idle", s.idle_timeout_ms), fmt::arg("workers", s.worker_threads),
                      fmt::arg("pool_wait", s.pool_wait_ms), fmt::arg("session_idle", s.session_idle_seconds),
                      fmt::arg("session_life", s.session_lifetime_seconds), fmt::arg("login_fail", s.login_max_failures),
-                     fmt::arg("addr_fail", s.address_max_failures), fmt::arg("block", s.login_block_seconds), fmt::arg("src", kSource));
+                     fmt::arg("addr_fail", s.address_max_failures), fmt::arg("block", s.login_block_seconds), fmt::arg("src", kSource),
+                     fmt::arg("rem_enabled", s.reminders_enabled), fmt::arg("rem_tick", s.reminders_tick_seconds));
 }
 
 inline std::string owner_base() { return persistence::to_keyvalue_conninfo(testing_support::required_env("SHINCHOKU_DATABASE_OWNER_URL")); }
@@ -230,8 +241,12 @@ class City {
   const std::filesystem::path& config() const { return config_; }
 
   // Another `shinchoku serve` on the same database and configuration (or another database URL).
-  std::unique_ptr<ServeProcess> start_server(std::optional<std::string> database_url = std::nullopt) const {
-    return std::make_unique<ServeProcess>(kBinary, std::vector<std::string>{"serve", "--listen", "127.0.0.1:0"},
+  std::unique_ptr<ServeProcess> start_server(std::optional<std::string> database_url = std::nullopt,
+                                            const std::vector<std::string>& more_args = {}) const {
+    std::vector<std::string> args{"serve", "--listen", "127.0.0.1:0"};
+    if (!settings_.reminders_now.empty()) args.insert(args.end(), {"--reminders-now", settings_.reminders_now});
+    args.insert(args.end(), more_args.begin(), more_args.end());
+    return std::make_unique<ServeProcess>(kBinary, args,
                                           std::map<std::string, std::string>{{"SHINCHOKU_DATABASE_URL", database_url.value_or(app_url())},
                                                                              {"SHINCHOKU_CONFIG", config_.string()}});
   }

@@ -97,6 +97,51 @@ struct PoolStats {
   int waiting = 0;
 };
 
+// ---- reminders (issue 6)
+
+struct Notification {
+  long long id = 0;
+  long long sheet_id = 0;
+  int year = 0;
+  int sheet_no = 0;
+  std::string title;
+  std::string body;
+  std::string created_at;             // RFC 3339 UTC
+  std::optional<std::string> read_at;
+};
+
+struct NotificationPage {
+  std::vector<Notification> items;  // newest first
+  long long total = 0;              // the user's notifications in all
+  long long unread = 0;
+  bool more = false;                // another page follows the last item
+};
+
+struct ActingUser {
+  std::string login;
+  std::optional<std::string> stands_in_for;  // "approver@kaigo-hoken": a coordinator covering a gap
+};
+
+// A pending C-grade item (a sheet of an open year under study, or ungraded after such a year).
+struct PendingItem {
+  long long sheet_id = 0;
+  int year = 0;
+  int sheet_no = 0;
+  std::string state;
+  std::optional<std::string> grade;
+  std::optional<std::string> previous_grade;
+  std::vector<std::string> departments;  // names
+  std::string state_since;               // RFC 3339 UTC
+  int business_days_pending = 0;
+  std::vector<std::string> roles;        // who acts next, as the workflow says
+  std::vector<ActingUser> must_act;
+  std::vector<std::string> gaps;         // "staff@kiki-kanri": a role with nobody active
+};
+
+struct OutboxCounts {
+  long long pending = 0, retrying = 0, sending = 0, sent = 0, dead = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -128,6 +173,15 @@ class Backend {
   // The sheets of a year by sheet number; NotFound when the year does not exist.
   virtual std::vector<model::SheetRecord> year_sheets(int year) = 0;
 
+  // ---- reminders
+  // The user's in-app notifications, newest first; `before`: ids below it (0: the first page).
+  virtual NotificationPage notifications(long long user_id, bool unread_only, long long before, int limit) = 0;
+  // Marks the user's notification read; false when there is no such notification of this user.
+  virtual bool mark_notification_read(long long user_id, long long id, TimePoint now) = 0;
+  // The pending C-grade items of the open years (of `year` when given), the longest pending
+  // first; NotFound when `year` does not exist.
+  virtual std::vector<PendingItem> pending_items(std::optional<int> year, TimePoint now) = 0;
+
   // ---- the one command service
   virtual engine::Decision execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,
                                    const std::string& request_id) = 0;
@@ -136,6 +190,8 @@ class Backend {
   // Empty when the database is reachable and its schema is the one this build expects; else why not.
   virtual std::string readiness() = 0;
   virtual PoolStats pool_stats() = 0;
+  // The reminders' outbox by state, read at the time of asking (for /metrics).
+  virtual OutboxCounts outbox_counts() = 0;
 };
 
 }  // namespace api

@@ -13,6 +13,12 @@ class Metrics {
  public:
   void observe(const std::string& route, unsigned status, std::chrono::duration<double> latency);
   void count_audit_event() { std::lock_guard l(m_); ++audit_events_; }
+  // Reminders this process decided (outbox rows written) and delivered (digests sent).
+  void count_reminders(long long decided, long long sent) {
+    std::lock_guard l(m_);
+    reminders_decided_ += decided;
+    reminders_sent_ += sent;
+  }
   // The text of every metric, then `extra` (already in the text format).
   std::string render(const std::string& extra) const;
 
@@ -27,6 +33,8 @@ class Metrics {
   std::map<std::pair<std::string, unsigned>, long long> requests_;
   std::map<std::string, Histogram> latency_;
   long long audit_events_ = 0;
+  long long reminders_decided_ = 0;
+  long long reminders_sent_ = 0;
 };
 
 }  // namespace api

@@ -47,6 +47,10 @@ class HttpServer {
   // shutdown: the acceptor closed, idle connections closed, requests in flight answered.
   void run(bool handle_signals = true);
   void stop();
+  // Called once, on the network thread, when the shutdown begins (SIGTERM or stop()), before
+  // the requests in flight are waited for: for work beside the server that must stop too (the
+  // reminders' scheduler). It must not block. Set it before run().
+  void on_shutdown(std::function<void()> hook);
 
   struct Impl;  // the Asio state; public only so that the connection class in server.cpp can name it
 

@@ -69,6 +69,8 @@ struct Config {
   // [reminders] (issue 6): the rules of notifications/reminder_rules.hpp, the calendar's
   // year-end closure and holiday exceptions, the dispatcher's retries, and the channels.
   struct Reminders {
+    bool enabled = true;                            // the scheduler inside `serve` (serve --no-reminders: off)
+    int tick_seconds = 60;                          // how often it decides and dispatches
     int first_after_business_days = 5;
     int repeat_every_business_days = 5;
     int escalate_after = 2;                         // 0: never copy the coordinators

@@ -50,11 +50,10 @@ int run_once(const GlobalOptions& g, const RunOptions& o, const std::string& for
   EngineContext ctx(g);
   const ReminderSetup setup(ctx.cfg, ctx.workflow, ctx.grades);
   const auto now = o.now.empty() ? std::chrono::system_clock::now() : persistence::parse_time_argument(o.now);
-  const auto decided = decide_reminders(ctx.sql, setup, now, o.dry_run);
+  const auto run = run_reminders(ctx.sql, setup, now, o.dry_run, worker_name());
+  const auto& decided = run.decided;
   const auto& d = decided.decision;
-  DispatchOutcome sent;
-  const bool open = d.business_day && d.in_window;
-  if (!o.dry_run && open) sent = dispatch_reminders(ctx.sql, setup, now, worker_name());
+  const auto& sent = run.dispatched;
 
   if (format == "json") {
     json::array due, gaps;

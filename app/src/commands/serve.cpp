@@ -1,4 +1,4 @@
-// shinchoku serve [--listen ADDR:PORT] [--demo]; shinchoku user demo
+// shinchoku serve [--listen ADDR:PORT] [--demo] [--no-reminders]; shinchoku user demo
 #include <iostream>
 #include <memory>
 
@@ -9,9 +9,12 @@
 #include "../demo_accounts.hpp"
 #include "../engine_context.hpp"
 #include "../http_backend.hpp"
+#include "../reminder_scheduler.hpp"
+#include "../reminders.hpp"
 #include "api/http_api.hpp"
 #include "api/server.hpp"
 #include "app/workflow_file.hpp"
+#include "persistence/audit_log.hpp"
 #include "persistence/database.hpp"
 #include "persistence/seed.hpp"
 
@@ -21,6 +24,8 @@ namespace {
 struct ServeOptions {
   std::string listen;
   bool demo = false;
+  bool no_reminders = false;
+  std::string reminders_now;  // tests: the scheduler's clock starts at this time and runs on
 };
 
 std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
@@ -62,10 +67,13 @@ int serve(const GlobalOptions& g, const ServeOptions& o) {
 
   SessionPool pool(ctx.cfg.database.url, ctx.cfg.database.pool_size, std::chrono::milliseconds(s.pool_wait_ms),
                    ctx.cfg.database.connect_timeout_seconds);
+  // The reminders' rules and calendar: for the pending items report, and the scheduler's ticks.
+  const ReminderSetup reminder_setup(ctx.cfg, ctx.workflow, ctx.grades);
   BackendSettings backend_settings{{s.login_max_failures, s.login_window_seconds, s.login_block_seconds},
                                    {s.address_max_failures, s.login_window_seconds, s.login_block_seconds},
                                    s.session_idle_seconds,
-                                   ctx.rules()};
+                                   ctx.rules(),
+                                   &reminder_setup};
   PgBackend backend(pool, backend_settings);
   api::ApiSettings api_settings;
   api_settings.session_idle_seconds = s.session_idle_seconds;
@@ -90,7 +98,37 @@ int serve(const GlobalOptions& g, const ServeOptions& o) {
   std::cout << "Stop with Ctrl-C (SIGINT) or SIGTERM." << std::endl;
   spdlog::info("listening on {}:{}; database pool {}, worker threads {}", shown_host, server.port(), ctx.cfg.database.pool_size,
                limits.worker_threads);
+
+  std::unique_ptr<ReminderScheduler> scheduler;
+  if (ctx.cfg.reminders.enabled && !o.no_reminders) {
+    SchedulerSettings ss;
+    ss.database_url = ctx.cfg.database.url;
+    ss.connect_timeout_seconds = ctx.cfg.database.connect_timeout_seconds;
+    ss.tick = std::chrono::seconds(ctx.cfg.reminders.tick_seconds);
+    if (!o.reminders_now.empty()) {
+      // Time is injectable: the scheduler's clock starts at --reminders-now and runs on from there.
+      const auto start = persistence::parse_time_argument(o.reminders_now);
+      const auto began = std::chrono::steady_clock::now();
+      ss.clock = [start, began] {
+        return start + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::steady_clock::now() - began);
+      };
+      spdlog::info("reminders: the scheduler's clock starts at {}", persistence::format_utc(start));
+    }
+    scheduler = std::make_unique<ReminderScheduler>(reminder_setup, ss, [&http_api](const RunOutcome& r) {
+      http_api.metrics().count_reminders(r.decided.recorded, r.dispatched.sent);
+    });
+    // SIGTERM: the scheduler stops claiming at once, beside the HTTP drain, and hands back what it holds.
+    server.on_shutdown([s = scheduler.get()] { s->request_stop(); });
+    scheduler->start();
+    spdlog::info("reminders: deciding and sending every {} s as {}", ctx.cfg.reminders.tick_seconds, ss.worker);
+  } else {
+    spdlog::info("reminders: the scheduler is off ({})", o.no_reminders ? "--no-reminders" : "reminders.enabled = false");
+  }
   server.run(true);
+  if (scheduler) {
+    scheduler->request_stop();
+    scheduler->join();
+  }
   spdlog::info("stopped");
   return kDone;
 }
@@ -102,6 +140,10 @@ void register_serve_commands(CLI::App& cli, CliContext& ctx) {
   auto* cmd = cli.add_subcommand("serve", "Serve the HTTP API (and the web UI) until SIGTERM or Ctrl-C");
   cmd->add_option("--listen", o->listen, "ADDRESS:PORT to listen on (default: server.listen of the configuration; port 0: any free port)");
   cmd->add_flag("--demo", o->demo, "When the database has no users, add a demo account for every role and print them (marked DEMO)");
+  cmd->add_flag("--no-reminders", o->no_reminders, "Do not decide or send reminders in this server (see [reminders] enabled)");
+  cmd->add_option("--reminders-now", o->reminders_now,
+                  "For tests: the reminders' clock starts at this time (RFC 3339) and runs on from there")
+      ->group("");
   cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return serve(ctx.global, *o); }; });
 }
 

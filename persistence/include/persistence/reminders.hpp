@@ -114,6 +114,28 @@ int release_reminder_claims(soci::session& sql, const std::string& worker);
 std::vector<long long> requeue_reminders(soci::session& sql, std::optional<long long> id, bool all_dead, ReminderTime now,
                                          const std::string& actor);
 
+// ---- the in-app inbox (GET /api/v1/notifications)
+
+struct Notification {
+  long long id = 0;
+  long long sheet_id = 0;
+  int year = 0;
+  int sheet_no = 0;
+  std::string title;
+  std::string body;
+  std::string created_at;             // RFC 3339 UTC
+  std::optional<std::string> read_at;
+};
+struct InboxPage {
+  std::vector<Notification> items;  // newest first, at most `limit`
+  long long total = 0;              // the user's notifications in all
+  long long unread = 0;
+};
+// `before`: only ids below it (a cursor; 0 for the first page).
+InboxPage list_notifications(soci::session& sql, long long user_id, bool unread_only, long long before, int limit);
+// Marks the user's notification `id` read (kept as first read); false when it is not the user's.
+bool mark_notification_read(soci::session& sql, long long user_id, long long id, ReminderTime now);
+
 struct ReminderCounts {
   long long pending = 0, retrying = 0, sending = 0, sent = 0, dead = 0;
 };
