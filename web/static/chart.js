@@ -1,0 +1,45 @@
+// A horizontal stacked bar chart in SVG, built with DOM APIs: one bar per row, one segment per
+// series. The same numbers are always in a table beside it; the chart has a text summary.
+import { s, h } from './dom.js';
+
+// Colours with at least 3:1 against white and each labelled in the legend.
+const COLOURS = ['#1b5e20', '#b26a00', '#0d47a1', '#8e24aa', '#c62828', '#37474f', '#00695c'];
+
+export function stackedBars(title, rows, series, opts = {}) {
+  const labelW = opts.labelWidth || 260;
+  const barW = 420;
+  const rowH = 28;
+  const top = 8;
+  const max = Math.max(1, ...rows.map((r) => series.reduce((n, k) => n + (r.values[k] || 0), 0)));
+  const height = top + rows.length * rowH + 40;
+  const svg = s('svg', { viewBox: `0 0 ${labelW + barW + 60} ${height}`, role: 'img', 'aria-label': title, class: 'chart' });
+  svg.append(s('title', {}, title));
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    svg.append(s('text', { x: labelW - 8, y: y + rowH / 2 + 5, 'text-anchor': 'end', class: 'chart-label' }, truncate(r.label, 18)));
+    let x = labelW;
+    let total = 0;
+    series.forEach((k, si) => {
+      const v = r.values[k] || 0;
+      if (!v) return;
+      const w = (v / max) * barW;
+      const rect = s('rect', { x, y: y + 4, width: Math.max(w, 1), height: rowH - 8, fill: COLOURS[si % COLOURS.length] });
+      rect.append(s('title', {}, `${r.label} ${opts.seriesLabel ? opts.seriesLabel(k) : k}: ${v}`));
+      svg.append(rect);
+      x += w;
+      total += v;
+    });
+    svg.append(s('text', { x: x + 6, y: y + rowH / 2 + 5, class: 'chart-value' }, String(total)));
+  });
+  const legendY = top + rows.length * rowH + 22;
+  let lx = labelW;
+  series.forEach((k, si) => {
+    const label = opts.seriesLabel ? opts.seriesLabel(k) : k;
+    svg.append(s('rect', { x: lx, y: legendY - 11, width: 12, height: 12, fill: COLOURS[si % COLOURS.length] }));
+    svg.append(s('text', { x: lx + 16, y: legendY, class: 'chart-legend' }, label));
+    lx += 24 + label.length * 14;
+  });
+  return h('figure.chart-box', svg, h('figcaption', title));
+}
+
+function truncate(t, n) { return t.length > n ? `${t.slice(0, n)}…` : t; }
