@@ -43,7 +43,13 @@ export function updateHeader() {
   const me = session.current();
   const nav = document.getElementById('nav');
   nav.hidden = !me;
-  document.getElementById('logout').hidden = !me;
+  // The skip link moves focus without touching the hash (the hash is the route).
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main').focus();
+});
+
+document.getElementById('logout').hidden = !me;
   if (!me) return;
   for (const a of nav.querySelectorAll('[data-roles]')) {
     a.parentElement.hidden = !session.hasRole(...a.dataset.roles.split(' '));

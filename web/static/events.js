@@ -28,7 +28,7 @@ function changeRow(field, ch) {
         d.op === '+' ? h('ins', d.text) : d.op === '-' ? h('del', d.text) : d.text))));
   }
   return h('div.change', h('p.change-name', fieldLabel(field)),
-    both ? h('p.before-after', h('span.before', show(field, before)), h('span', { 'aria-label': 'から' }, ' → '), h('span.after', show(field, after)))
+    both ? h('p.before-after', h('span.before', show(field, before)), h('span', { 'aria-hidden': 'true' }, ' → '), h('span.visually-hidden', ' から '), h('span.after', show(field, after)))
       : h('p', show(field, after)));
 }
 

@@ -80,6 +80,7 @@ class SheetView {
   }
 
   evaluationSection(s, keep) {
+    this.inputs = null;
     const prev = s.previous;
     const prevBox = h('section.prev', { 'aria-labelledby': 'prev-h' },
       h('h3#prev-h', `前年度（${yearLabel(s.year - 1)}）`),

@@ -50,10 +50,10 @@ export async function sheetsPage({ query, isCurrent }) {
   const counts = h('section.counts', { 'aria-labelledby': 'counts-h' },
     h('h2#counts-h', `件数（${items.length}件）`),
     h('div.count-groups',
-      h('dl.count-list', { 'aria-label': '状態ごとの件数' },
-        Object.keys(STATE_LABELS).filter((k) => byState[k]).map((k) => [h('dt', stateLabel(k)), h('dd', `${byState[k]}件`)])),
-      h('dl.count-list', { 'aria-label': '評価ごとの件数' },
-        [...GRADES.map((g) => g.code), ''].filter((k) => byGrade[k]).map((k) => [h('dt', gradeLabel(k)), h('dd', `${byGrade[k]}件`)]))));
+      h('div', h('h3', '状態ごと'), h('dl.count-list',
+        Object.keys(STATE_LABELS).filter((k) => byState[k]).map((k) => [h('dt', stateLabel(k)), h('dd', `${byState[k]}件`)]))),
+      h('div', h('h3', '評価ごと'), h('dl.count-list',
+        [...GRADES.map((g) => g.code), ''].filter((k) => byGrade[k]).map((k) => [h('dt', gradeLabel(k)), h('dd', `${byGrade[k]}件`)])))));
 
   const sortButton = h('button.sort', {
     type: 'button', on: { click: () => go('/sheets', { ...filters, sort: sort === 'asc' ? 'desc' : '' }) },
