@@ -17,20 +17,31 @@ function csrf() {
 
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem && problem.title ? problem.title : `エラー（${status}）`);
+    super(`API ${status}${problem && problem.detail_en ? `: ${problem.detail_en}` : ''}`);
     this.status = status;
     this.problem = problem || {};
   }
   // Plain Japanese for people: the title, the Japanese detail, the field by its label.
   get japanese() {
     const p = this.problem;
-    const parts = [p.title || defaultTitle(this.status)];
-    const detail = p.detail_ja || (p.detail && !p.detail_en ? p.detail : '');
-    if (detail && detail !== p.title) parts.push(detail);
+    const ja = (t) => typeof t === 'string' && /[ぁ-んァ-ヶ一-龠]/.test(t);
+    // The title is the HTTP reason in English; the Japanese is in detail_ja (or the first half
+    // of detail, "日本語 / English").
+    const detail = p.detail_ja || (ja(p.detail) ? p.detail.split(' / ')[0] : '');
+    const parts = [ja(p.title) ? p.title : '', detail || defaultTitle(this.status)].filter(Boolean);
     if (p.field) parts.push(`（項目: ${fieldLabel(p.field)}）`);
+    if (this.status === 422 && p.field && FIELD_HINTS[p.field]) parts.push(FIELD_HINTS[p.field]);
     return parts.join(' ');
   }
 }
+
+const FIELD_HINTS = {
+  grade: '評価を選んでください。',
+  actions: '取組内容を入力してください。',
+  results: 'この評価では成果の入力が必要です。',
+  next_steps: '今後の方針を入力してください。',
+  comment: '理由のコメントを入力してください。',
+};
 
 function defaultTitle(status) {
   switch (status) {

@@ -78,9 +78,22 @@ function markNav(path) {
 }
 
 let renderSeq = 0;
+// body[aria-busy] while a page renders; data-route names the hash last rendered (tests wait on it).
 async function render() {
-  const { path, query } = parse();
   const seq = ++renderSeq;
+  document.body.setAttribute('aria-busy', 'true');
+  try {
+    await renderRoute(seq);
+  } finally {
+    if (seq === renderSeq) {
+      document.body.dataset.route = location.hash;
+      document.body.removeAttribute('aria-busy');
+    }
+  }
+}
+
+async function renderRoute(seq) {
+  const { path, query } = parse();
   if (!session.current() && path !== '/login') {
     try {
       await session.load();

@@ -6,7 +6,7 @@ let seq = 0;
 export function commentDialog(title, opener) {
   return new Promise((resolve) => {
     const id = `cd${++seq}`;
-    const text = h('textarea', { id: `${id}-text`, name: 'comment', rows: 5, required: true, 'aria-describedby': `${id}-hint` });
+    const text = h('textarea', { id: `${id}-text`, name: 'comment', rows: 5, 'aria-required': 'true', 'aria-describedby': `${id}-hint` });
     const error = h('p.error', { id: `${id}-err`, role: 'alert' });
     const cancel = h('button.secondary', { type: 'button' }, 'キャンセル');
     const dialog = h('dialog.comment', { 'aria-labelledby': `${id}-h` },

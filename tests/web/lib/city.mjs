@@ -43,8 +43,18 @@ export async function signIn(browser, login, opts = {}) {
   await page.getByLabel('パスワード').fill(PASSWORD);
   await page.getByRole('button', { name: 'ログイン' }).click();
   await page.locator('#logout').waitFor({ state: 'visible' });
-  await page.waitForFunction(() => !location.hash.startsWith('#/login'));
+  await until(page, () => !location.hash.startsWith('#/login'));
   return { context, page };
+}
+
+// Polls a predicate in the page (page.waitForFunction would need eval, which the CSP forbids).
+export async function until(page, predicate, arg, timeout = 15000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(predicate, arg)) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${predicate}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export function watch(page) {
@@ -64,9 +74,16 @@ export function assertNoCspViolations(page) {
 
 // Goes to a hash route and waits until the page has rendered its heading.
 export async function open(page, hash, heading) {
-  await page.goto(`${BASE}/${hash}`);
+  const target = `${BASE}/${hash}`;
+  if (page.url() === target) await page.reload(); // the same hash: no hashchange, so load again
+  else await page.goto(target);
+  await settled(page);
   await page.locator('#page h1').filter({ hasText: heading || /./ }).first().waitFor();
-  await page.waitForLoadState('networkidle');
+}
+
+// Until the UI has rendered the route in the address bar.
+export async function settled(page) {
+  await until(page, () => document.body.dataset.route === location.hash && !document.body.hasAttribute('aria-busy'));
 }
 
 export async function shot(page, name) {

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, signIn, open, shot, departmentSheets, actionButtons, assertNoCspViolations, USERS, YEAR,
+  until, settled, launch, signIn, open, shot, departmentSheets, actionButtons, assertNoCspViolations, USERS, YEAR,
 } from '../lib/city.mjs';
 
 let browser;
@@ -30,14 +30,15 @@ test('staff finds the sheet in the list and submits it', async () => {
   await open(page, `#/sheets?year=${YEAR}`, 'シート一覧');
   await page.getByLabel('実行課').selectOption('地域福祉課');
   await page.getByRole('button', { name: '絞り込む' }).click();
-  await page.waitForFunction(() => location.hash.includes('department='));
-  await page.locator('table.sheets').waitFor();
+  await until(page, () => location.hash.includes('department='));
+  await settled(page);
+  assert.equal(await page.locator('table.sheets tbody tr').count(), await page.locator('table.sheets tbody tr', { hasText: '地域福祉課' }).count());
   await shot(page, 'sheets-list');
   await page.locator(`a[href="#/sheets/${sheet.id}"]`).click();
   await page.locator('#sheet-form').waitFor();
   assert.equal(await sheetState(page), '作成中');
   assert.match(await page.locator('table.schedule .current').first().textContent(), /R2（今年度）/);
-  await page.getByLabel('評価').selectOption('A');
+  await page.getByLabel('評価', { exact: true }).selectOption('A');
   assert.match(await page.locator('label[for]', { hasText: '成果' }).textContent(), /必須/);
   await page.getByLabel('取組内容').fill('相談窓口の案内を全戸配布した。\n出張相談を月2回行った。');
   await page.getByLabel('成果', { exact: false }).fill('相談件数が前年度より増えた。');

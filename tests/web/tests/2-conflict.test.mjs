@@ -16,7 +16,7 @@ test('the second save is told what changed and keeps its text through the reload
   await open(second.page, `#/sheets/${sheet.id}`, 'シート');
 
   // both start typing; the first saves first
-  await first.page.getByLabel('評価').selectOption('C');
+  await first.page.getByLabel('評価', { exact: true }).selectOption('C');
   await first.page.getByLabel('取組内容').fill('田中が書いた取組内容。');
   const mine = '鈴木が書いた取組内容。\n二行目もある。';
   await second.page.getByLabel('取組内容').fill(mine);
@@ -41,7 +41,7 @@ test('the second save is told what changed and keeps its text through the reload
   await page.getByText('あなたの入力した文章は残っています').waitFor();
   assert.equal(await page.getByLabel('取組内容').inputValue(), mine, 'kept through the reload');
   assert.equal(await page.getByLabel('今後の方針').inputValue(), '鈴木の方針。');
-  assert.equal(await page.getByLabel('評価').inputValue(), 'C', "the other's grade, which this user did not touch");
+  assert.equal(await page.getByLabel('評価', { exact: true }).inputValue(), 'C', "the other's grade, which this user did not touch");
   await page.getByRole('button', { name: '保存' }).click();
   await page.getByText('保存しました').waitFor();
 

@@ -110,8 +110,8 @@ test('the sheet page at 768 px: no sideways scrolling, the form and buttons in r
 test('keyboard: skip link first, visible focus, the sheet form reachable by Tab', async () => {
   const { page, context } = await signIn(browser, USERS.staff);
   await open(page, `#/sheets/${ids.draft}`, 'シート');
-  await page.locator('body').focus();
-  await page.evaluate(() => document.activeElement.blur());
+  await page.reload();
+  await page.locator('#sheet-form').waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), '本文へ移動');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);

@@ -28,6 +28,7 @@ export async function loginPage({ query }) {
       submit.disabled = false;
     }
   });
-  setPage('ログイン', h('p', '地域福祉計画の進捗管理にログインします。'), form);
+  const note = query.next ? h('p.hint', 'ログインしていないか、セッションが終了しました。ログインすると元の画面に戻ります。') : null;
+  setPage('ログイン', h('p', '地域福祉計画の進捗管理にログインします。'), note, form);
   login.focus();
 }

@@ -15,7 +15,7 @@ export async function measurePage({ params, isCurrent }) {
     first ? h('p.lead', `${first.strategy} ／ ${first.policy}${first.focus ? ` ／ ${first.focus}` : ''}`) : null,
     h('section.card', { 'aria-labelledby': 'ms-h' },
       h('h2#ms-h', '年度ごとのシート'),
-      sheets.length ? table('年度ごとのシート', ['年度', 'シート', '実行課', '状態', '評価', '今後の方針'],
+      sheets.length ? table('年度ごとの状態・評価・今後の方針', ['年度', 'シート', '実行課', '状態', '評価', '今後の方針'],
         sheets.map((s) => [yearLabel(s.year), h('a', { href: `#/sheets/${s.id}` }, `シート${s.sheet_no}`), s.departments.join('、'),
           stateLabel(s.state), gradeLabel(s.grade), h('span.clip', s.next_steps || '（空欄）')]), { scroll: true })
         : h('p', '閲覧できるシートはありません。')),

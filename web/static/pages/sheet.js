@@ -127,7 +127,7 @@ class SheetView {
         h('p.hint', 'このシートは現在の状態ではあなたが編集できません。'));
     }
     return h('section.card', { 'aria-labelledby': 'eval-h' },
-      h('h2#eval-h', '評価'),
+      h('h2#eval-h', '自己評価'),
       h('div.compare', h('section.this', h('h3#this-h', `今年度（${yearLabel(s.year)}）`), current), prevBox));
   }
 

@@ -8,11 +8,13 @@ import { stateLabel, gradeLabel, yearLabel, measureName, GRADES, STATE_LABELS } 
 
 const departmentCache = new Map();
 
+function departmentNames(sheets) {
+  return [...new Set(sheets.flatMap((s) => s.departments))].sort((a, b) => a.localeCompare(b, 'ja'));
+}
+
 async function departmentsOf(year) {
   if (!departmentCache.has(year)) {
-    const all = await getAll('/sheets', { year });
-    const names = [...new Set(all.flatMap((s) => s.departments))].sort((a, b) => a.localeCompare(b, 'ja'));
-    departmentCache.set(year, names);
+    departmentCache.set(year, departmentNames(await getAll('/sheets', { year })));
   }
   return departmentCache.get(year);
 }
@@ -22,7 +24,10 @@ export async function sheetsPage({ query, isCurrent }) {
   const year = Number(query.year) || defaultYear(years);
   const filters = { year, department: query.department || '', state: query.state || '', grade: query.grade || '', q: query.q || '' };
   const sort = query.sort === 'desc' ? 'desc' : 'asc';
-  const [items, departments] = await Promise.all([getAll('/sheets', filters), departmentsOf(year)]);
+  const unfiltered = !filters.department && !filters.state && !filters.grade && !filters.q;
+  const items = await getAll('/sheets', filters);
+  if (unfiltered && !departmentCache.has(year)) departmentCache.set(year, departmentNames(items));
+  const departments = await departmentsOf(year);
   if (!isCurrent()) return;
   items.sort((a, b) => (sort === 'asc' ? a.sheet_no - b.sheet_no : b.sheet_no - a.sheet_no));
 
