@@ -5,7 +5,12 @@ import { s, h } from './dom.js';
 // Colours with at least 3:1 against white and each labelled in the legend.
 const COLOURS = ['#1b5e20', '#b26a00', '#0d47a1', '#8e24aa', '#c62828', '#37474f', '#00695c'];
 
+// Fixed colours for the states and grades, so that a colour means the same on every chart.
+export const STATE_COLOURS = { draft: '#6d4c41', submitted: '#0d47a1', approved: '#6a1b9a', under_review: '#00695c', accepted: '#1b5e20' };
+export const GRADE_COLOURS = { A: '#1b5e20', B: '#b26a00', C: '#c62828', D: '#37474f', '': '#757575', none: '#757575', null: '#757575' };
+
 export function stackedBars(title, rows, series, opts = {}) {
+  const colour = (k, i) => (opts.colours && opts.colours[k]) || COLOURS[i % COLOURS.length];
   const labelW = opts.labelWidth || 260;
   const barW = 420;
   const rowH = 28;
@@ -23,7 +28,7 @@ export function stackedBars(title, rows, series, opts = {}) {
       const v = r.values[k] || 0;
       if (!v) return;
       const w = (v / max) * barW;
-      const rect = s('rect', { x, y: y + 4, width: Math.max(w, 1), height: rowH - 8, fill: COLOURS[si % COLOURS.length] });
+      const rect = s('rect', { x, y: y + 4, width: Math.max(w, 1), height: rowH - 8, fill: colour(k, si) });
       rect.append(s('title', {}, `${r.label} ${opts.seriesLabel ? opts.seriesLabel(k) : k}: ${v}`));
       svg.append(rect);
       x += w;
@@ -35,7 +40,7 @@ export function stackedBars(title, rows, series, opts = {}) {
   let lx = labelW;
   series.forEach((k, si) => {
     const label = opts.seriesLabel ? opts.seriesLabel(k) : k;
-    svg.append(s('rect', { x: lx, y: legendY - 11, width: 12, height: 12, fill: COLOURS[si % COLOURS.length] }));
+    svg.append(s('rect', { x: lx, y: legendY - 11, width: 12, height: 12, fill: colour(k, si) }));
     svg.append(s('text', { x: lx + 16, y: legendY, class: 'chart-legend' }, label));
     lx += 24 + label.length * 14;
   });

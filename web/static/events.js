@@ -8,9 +8,13 @@ function show(field, v) {
   if (v === null || v === undefined || v === '') return '（空欄）';
   if (field === 'state') return stateLabel(v);
   if (field === 'grade') return gradeLabel(v);
+  if (Array.isArray(v)) return v.length ? v.join('、') : '（なし）';
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
+
+function blank(v) { return v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length); }
+function same(a, b) { return JSON.stringify(a ?? null) === JSON.stringify(b ?? null) || (blank(a) && blank(b)); }
 
 function isLong(v) { return typeof v === 'string' && (v.length > 40 || v.includes('\n')); }
 
@@ -35,7 +39,8 @@ function changeRow(field, ch) {
 export function timeline(events, opts = {}) {
   if (!events.length) return h('p.empty', '記録はありません。');
   return h('ol.timeline', events.map((e) => {
-    const changes = e.changes && typeof e.changes === 'object' ? Object.entries(e.changes).filter(([k]) => k !== 'version' || opts.showVersion) : [];
+    const changes = e.changes && typeof e.changes === 'object' ? Object.entries(e.changes)
+      .filter(([k, v]) => (k !== 'version' || opts.showVersion) && !(v && typeof v === 'object' && 'before' in v && same(v.before, v.after))) : [];
     return h('li.event', { 'data-action': e.action },
       h('p.event-head',
         h('time', { datetime: e.occurred_at }, formatDateTime(e.occurred_at)), ' ',

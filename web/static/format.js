@@ -73,7 +73,7 @@ export function roleLabel(r) { return ROLE_LABELS[r] || r; }
 export const FIELD_LABELS = {
   grade: '評価', actions: '取組内容', results: '成果', next_steps: '今後の方針', state: '状態', version: '版',
   comment: 'コメント', login: 'ログインID', password: 'パスワード', year: '年度', actor: '操作者', since: '開始日', until: '終了日',
-  departments: '実行課', sheet_no: 'シート番号', retired: '廃止',
+  departments: '実行課', sheet_no: 'シート番号', retired: '廃止', measure: '取組', fiscal_year: '年度', entity: '対象',
 };
 export function fieldLabel(f) { return FIELD_LABELS[f] || f; }
 

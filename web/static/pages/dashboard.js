@@ -5,7 +5,7 @@ import { get, request } from '../api.js';
 import { setPage, field, select, showError, showStatus } from '../ui.js';
 import { go } from '../router.js';
 import { loadYears, defaultYear } from '../years.js';
-import { stackedBars } from '../chart.js';
+import { stackedBars, STATE_COLOURS, GRADE_COLOURS } from '../chart.js';
 import * as session from '../session.js';
 import {
   yearLabel, stateLabel, gradeLabel, formatDate, CHANGE_LABELS, STATE_LABELS, GRADES, measureName,
@@ -37,7 +37,7 @@ export async function dashboardPage({ query, isCurrent }) {
     h('h2#sd-h', '課ごとの状態'),
     table(`${yearLabel(year)} 状態 × 実行課（件数）`, ['実行課', ...states.map(stateLabel), '計'],
       stateRows.map((r) => [r.label, ...states.map((k) => r.values[k] || 0), states.reduce((n, k) => n + (r.values[k] || 0), 0)]), { scroll: true }),
-    stackedBars(`${yearLabel(year)} 実行課ごとの状態の件数（グラフ）`, stateRows, states, { seriesLabel: stateLabel }));
+    stackedBars(`${yearLabel(year)} 実行課ごとの状態の件数（グラフ）`, stateRows, states, { seriesLabel: stateLabel, colours: STATE_COLOURS }));
 
   // grade × strategy
   const grades = [...GRADES.map((g) => g.code)];
@@ -48,7 +48,7 @@ export async function dashboardPage({ query, isCurrent }) {
     h('h2#gs-h', '基本戦略ごとの評価'),
     table(`${yearLabel(year)} 評価 × 基本戦略（件数）`, ['基本戦略', ...grades.map(gradeKey), '計'],
       gradeRows.map((r) => [r.label, ...grades.map((k) => r.values[k] || 0), grades.reduce((n, k) => n + (r.values[k] || 0), 0)]), { scroll: true }),
-    stackedBars(`${yearLabel(year)} 基本戦略ごとの評価の件数（グラフ）`, gradeRows, grades, { seriesLabel: gradeKey, labelWidth: 300 }));
+    stackedBars(`${yearLabel(year)} 基本戦略ごとの評価の件数（グラフ）`, gradeRows, grades, { seriesLabel: gradeKey, labelWidth: 300, colours: GRADE_COLOURS }));
 
   const pendingSection = pending ? h('section.card', { 'aria-labelledby': 'pd-h' },
     h('h2#pd-h', `検討中（C）のまま進んでいないシート（${pending.count}件）`),
@@ -62,17 +62,30 @@ export async function dashboardPage({ query, isCurrent }) {
           p.gaps.length ? h('span.small', ` 担当者不在: ${p.gaps.join('、')}`) : null],
       ]), { scroll: true }) : h('p', '該当するシートはありません。')) : null;
 
-  const yoySection = yoy ? h('section.card', { 'aria-labelledby': 'yy-h' },
-    h('h2#yy-h', `前年度からの評価の変化（${yearLabel(year - 1)} → ${yearLabel(year)}）`),
-    h('p', Object.entries(countBy(yoy.items, 'change')).map(([k, n]) => `${CHANGE_LABELS[k] || k} ${n}件`).join('・')),
-    table('取組ごとの評価の変化', ['取組', '実行課', yearLabel(year - 1), yearLabel(year), '変化'],
-      yoy.items.map((it) => [
+  let yoySection = null;
+  if (yoy) {
+    const order = { fell: 0, rose: 1, new: 2, dropped: 3, ungraded: 4, stayed: 5 };
+    const items = [...yoy.items].sort((a, b) => (order[a.change] ?? 9) - (order[b.change] ?? 9));
+    const rows = table('取組ごとの評価の変化（低下・上昇を先に）', ['取組', '実行課', yearLabel(year - 1), yearLabel(year), '変化'],
+      items.map((it) => [
         measureName({ number: it.number, title: it.title || it.measure }),
         it.departments.join('、'),
         it.from ? `シート${it.from.sheet_no} ${gradeLabel(it.from.grade)}` : '—',
         it.to ? `シート${it.to.sheet_no} ${gradeLabel(it.to.grade)}` : '—',
-        h('span', { class: `change change-${it.change}` }, CHANGE_LABELS[it.change] || it.change),
-      ]), { scroll: true })) : null;
+        h('span', { class: `trend trend-${it.change}` }, CHANGE_LABELS[it.change] || it.change),
+      ]), { scroll: true });
+    const only = h('input', { type: 'checkbox', id: 'yoy-changed', checked: true });
+    const apply = () => {
+      rows.querySelectorAll('tbody tr').forEach((tr, i) => { tr.hidden = only.checked && !['rose', 'fell'].includes(items[i].change); });
+    };
+    only.addEventListener('change', apply);
+    apply();
+    yoySection = h('section.card', { 'aria-labelledby': 'yy-h' },
+      h('h2#yy-h', `前年度からの評価の変化（${yearLabel(year - 1)} → ${yearLabel(year)}）`),
+      h('p', Object.entries(countBy(yoy.items, 'change')).map(([k, n]) => `${CHANGE_LABELS[k] || k} ${n}件`).join('・')),
+      h('div.check', only, h('label', { for: only.id }, '評価が上昇・低下した取組だけ表示')),
+      rows);
+  }
 
   setPage(`集計 ${yearLabel(year)}`, pickYear, closeSection(info), stateSection, gradeSection, pendingSection, yoySection);
 }
