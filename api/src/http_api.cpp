@@ -275,6 +275,7 @@ struct HttpApi::Impl {
       res = problem_response(http::status::internal_server_error, "サーバー内部でエラーが発生しました。", "internal error", std::nullopt,
                              req.version());
     }
+    if (req.method() == http::verb::head) without_body(res);
     res.set("X-Request-Id", ctx.request_id);
     res.set(http::field::server, "shinchoku");
     res.set("X-Content-Type-Options", "nosniff");
@@ -312,6 +313,10 @@ struct HttpApi::Impl {
       allowed.emplace_back(http::to_string(r.method));
     }
     if (!found) {
+      if (allowed.empty() && settings.static_files && !is_api_path(path)) {
+        route_name = "static";
+        return static_response(ctx, path);
+      }
       if (allowed.empty()) fail(http::status::not_found, "そのURLはありません。", fmt::format("no route for {}", path));
       ApiError e{http::status::method_not_allowed, "このURLではそのメソッドは使えません。",
                  fmt::format("{} does not accept {}", path, std::string(req.method_string())), std::nullopt, {}};
@@ -337,8 +342,66 @@ struct HttpApi::Impl {
       }
       ctx.query[std::string(p.key)] = std::string(p.value);
     }
-    Response res = (this->*(found->fn))(ctx);
-    if (req.method() == http::verb::head) res.body().clear();
+    return (this->*(found->fn))(ctx);
+  }
+
+  // HEAD: the headers of the GET, Content-Length included (the server keeps it), no body.
+  static void without_body(Response& res) {
+    const auto size = res.body().size();
+    res.body().clear();
+    const auto status = res.result_int();
+    if (status >= 200 && status != 204 && status != 304) res.content_length(size);
+  }
+
+  // ---- the web UI's files
+
+  static bool is_api_path(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
+
+  // If-None-Match: "*" or a list of entity tags, compared weakly (RFC 9110 §13.1.2).
+  static bool none_match(std::string_view header, std::string_view etag) {
+    auto tag = [](std::string_view t) {
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+      if (t.starts_with("W/")) t.remove_prefix(2);
+      return t;
+    };
+    const std::string_view mine = tag(etag);
+    while (true) {
+      const auto comma = header.find(',');
+      const std::string_view one = tag(header.substr(0, comma));
+      if (one == "*" || (!one.empty() && one == mine)) return true;
+      if (comma == std::string_view::npos) return false;
+      header.remove_prefix(comma + 1);
+    }
+  }
+
+  // A file of the web UI from memory, never from the disk: "/" and any path without a file
+  // give /index.html, so no path reaches anything outside the files loaded at start.
+  Response static_response(const Ctx& ctx, std::string_view path) {
+    const auto method = ctx.req.method();
+    if (method != http::verb::get && method != http::verb::head) {
+      ApiError e{http::status::method_not_allowed, "このURLではそのメソッドは使えません。",
+                 fmt::format("{} is a page of the web UI: GET or HEAD only", path), std::nullopt, {}};
+      e.headers.emplace_back(http::field::allow, "GET, HEAD");
+      throw e;
+    }
+    std::optional<StaticFile> file;
+    if (path != "/") file = settings.static_files(path);
+    if (!file) file = settings.static_files("/index.html");
+    if (!file) fail(http::status::not_found, "画面のファイルがありません。", "the web UI has no index.html");
+    Response res{http::status::ok, ctx.req.version()};
+    res.set("Content-Security-Policy", kStaticContentSecurityPolicy);
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("X-Frame-Options", "DENY");
+    // Revalidated on every use: a new version of the UI is seen at once, an unchanged file costs a 304.
+    res.set(http::field::cache_control, "no-cache");
+    res.set(http::field::etag, file->etag);
+    if (auto inm = ctx.req.find(http::field::if_none_match); inm != ctx.req.end() && none_match(inm->value(), file->etag)) {
+      res.result(http::status::not_modified);
+      return res;
+    }
+    res.set(http::field::content_type, file->content_type);
+    res.body().assign(file->body.data(), file->body.size());
     return res;
   }
 

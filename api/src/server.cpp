@@ -156,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_->in_flight++;
     // The handler may block on the database: run it on the workers, write on our strand.
     net::post(server_->workers, [self = shared_from_this(), req = parser_->release()]() mutable {
+      const bool head = req.method() == http::verb::head;
       Response res;
       try {
         res = self->server_->handler(std::move(req), self->client_);
@@ -164,7 +165,8 @@ class Session : public std::enable_shared_from_this<Session> {
         res = problem_response(http::status::internal_server_error, "サーバー内部でエラーが発生しました。", "internal error");
       }
       if (self->server_->stopping) res.keep_alive(false);
-      res.prepare_payload();
+      // A HEAD response keeps the Content-Length of its GET, which the handler set.
+      if (!(head && res.has_content_length())) res.prepare_payload();
       net::post(self->stream_.get_executor(), [self, r = std::make_shared<Response>(std::move(res))]() mutable {
         self->server_->in_flight--;
         self->write(std::move(r));

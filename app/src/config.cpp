@@ -11,6 +11,7 @@
 
 #include "app/workflow_file.hpp"
 #include "persistence/connection.hpp"
+#include "web/static_assets.hpp"
 
 #ifndef SHINCHOKU_SOURCE_DIR
 #define SHINCHOKU_SOURCE_DIR "."
@@ -30,7 +31,7 @@ struct KeySpec {
 // to a default.
 const std::map<std::string_view, std::vector<KeySpec>> kSchema = {
     {"", {{"database", Kind::table}, {"server", Kind::table}, {"log", Kind::table}, {"plan", Kind::table},
-          {"workflow", Kind::table}, {"reminders", Kind::table}}},
+          {"workflow", Kind::table}, {"reminders", Kind::table}, {"web", Kind::table}}},
     {"database", {{"url", Kind::string}, {"owner_url", Kind::string}, {"pool_size", Kind::integer},
                   {"connect_timeout_seconds", Kind::integer}}},
     {"server", {{"listen", Kind::string}, {"secure_cookies", Kind::boolean}, {"body_limit_bytes", Kind::integer}, {"header_limit_bytes", Kind::integer}, {"read_timeout_ms", Kind::integer}, {"idle_timeout_ms", Kind::integer}, {"max_connections", Kind::integer}, {"worker_threads", Kind::integer}, {"pool_wait_ms", Kind::integer}, {"session_idle_seconds", Kind::integer}, {"session_lifetime_seconds", Kind::integer}, {"login_max_failures", Kind::integer}, {"login_window_seconds", Kind::integer}, {"login_block_seconds", Kind::integer}, {"address_max_failures", Kind::integer}}},
@@ -46,6 +47,7 @@ const std::map<std::string_view, std::vector<KeySpec>> kSchema = {
     {"reminders.smtp", {{"url", Kind::string}, {"from", Kind::string}, {"starttls", Kind::string},
                         {"username", Kind::string}, {"password", Kind::string}, {"timeout_seconds", Kind::integer}}},
     {"reminders.webhook", {{"url", Kind::string}, {"secret", Kind::string}, {"timeout_seconds", Kind::integer}}},
+    {"web", {{"root", Kind::string}}},
 };
 
 std::string_view kind_name(Kind k) {
@@ -334,6 +336,19 @@ Config load_config(const std::filesystem::path& file, const Environment& env) {
       c.fail(hook["secret"].node(), "reminders.webhook.secret", "is required with a webhook url (or SHINCHOKU_WEBHOOK_SECRET)");
     }
   }
+  // web: the UI's folder; unset or empty, the source tree's web/static, else the installed one.
+  if (auto v = str("web", "root"); v && !v->empty()) {
+    const auto root = (base / *v).lexically_normal();
+    if (!std::filesystem::is_directory(root)) {
+      c.fail(node("web", "root"), "web.root", fmt::format("{} is not a folder", root.string()));
+    }
+    cfg.web.root = root;
+  } else if (auto found = web::default_root(web::current_executable())) {
+    cfg.web.root = *found;
+    cfg.web.root_from = "default";
+  } else {
+    cfg.web.root_from = "default: none found";
+  }
   return cfg;
 }
 
@@ -381,6 +396,7 @@ std::string describe(const Config& cfg) {
   out += fmt::format("timeout_seconds = {}\n", r.smtp.timeout_seconds);
   out += fmt::format("\n[reminders.webhook]\nurl = {:?}\nsecret = {:?}{}\ntimeout_seconds = {}\n", r.webhook.url,
                      mask(r.webhook.secret), from(r.webhook.secret_from), r.webhook.timeout_seconds);
+  out += fmt::format("\n[web]\nroot = {:?}{}\n", cfg.web.root.string(), from(cfg.web.root_from));
   return out;
 }
 

@@ -3,8 +3,12 @@
 // The database-backed behaviour is tested over real sockets in tests/http/.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -14,6 +18,7 @@
 #include "engine/errors.hpp"
 #include "openapi_validator.hpp"
 #include "small_plan.hpp"
+#include "web/static_assets.hpp"
 
 namespace json = boost::json;
 namespace http = api::http;
@@ -598,6 +603,198 @@ TEST_F(HttpApiTest, MetricsStillAnswerWithoutTheDatabaseLeavingTheOutboxOut) {
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.raw.body().find("shinchoku_reminder_outbox{"), std::string::npos);
   EXPECT_NE(r.raw.body().find("shinchoku_reminders_sent_total 0"), std::string::npos);
+}
+
+// ---- the web UI's files (issue 7): served from memory with their security headers
+
+namespace fs = std::filesystem;
+
+class WebUiTest : public HttpApiTest {
+ protected:
+  fs::path dir = fs::temp_directory_path() / fmt::format("shinchoku-webui-{}-{}", ::getpid(),
+                                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path root = dir / "www";
+  web::StaticAssets assets;
+  std::unique_ptr<api::HttpApi> ui_api;
+
+  static constexpr const char* kIndex = "<!doctype html><html lang=\"ja\"><title>進捗</title><script type=\"module\" src=\"/app.js\"></script></html>\n";
+
+  void put(const fs::path& file, const std::string& text) {
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+  }
+
+  void SetUp() override {
+    HttpApiTest::SetUp();
+    fs::remove_all(dir);
+    put(root / "index.html", kIndex);
+    put(root / "app.js", "import './pages/list.mjs';\n");
+    put(root / "pages" / "list.mjs", "export const x = 1;\n");
+    put(root / "css" / "site.css", "body { color: #222; }\n");
+    put(root / "img" / "logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+    put(root / "icon.png", std::string("\x89PNG\r\n\x1a\n", 8));
+    put(root / "favicon.ico", "ico");
+    put(root / "fonts" / "ipa.woff2", "wOF2");
+    put(root / "data.json", "{\"a\":1}");
+    put(root / "notes.xyz", "?");
+    put(root / ".env", "SECRET=hidden-dotfile");
+    put(root / ".git" / "config", "hidden-folder");
+    put(dir / "secret.txt", "OUTSIDE-THE-ROOT");
+    fs::create_directory_symlink(dir, root / "up");  // a link to a folder is not followed
+    assets = web::StaticAssets::load(root);
+    api::ApiSettings s;
+    s.static_files = [this](std::string_view path) -> std::optional<api::StaticFile> {
+      const web::Asset* a = assets.find(path);
+      if (a == nullptr) return std::nullopt;
+      return api::StaticFile{a->body, a->content_type, a->etag};
+    };
+    ui_api = std::make_unique<api::HttpApi>(backend, plan, workflow, grades, engine::Rules{workflow, grades, true}, s);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  api::Response ui(http::verb method, const std::string& target, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    api::Request req{method, target, 11};
+    for (const auto& [k, v] : headers) req.set(k, v);
+    return ui_api->handle(std::move(req), {"192.0.2.1"});
+  }
+
+  static void expect_ui_headers(const api::Response& r) {
+    EXPECT_EQ(r["Content-Security-Policy"],
+              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; "
+              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    EXPECT_EQ(r["X-Content-Type-Options"], "nosniff");
+    EXPECT_EQ(r["Referrer-Policy"], "no-referrer");
+    EXPECT_EQ(r["X-Frame-Options"], "DENY");
+    EXPECT_EQ(r[http::field::cache_control], "no-cache");
+    EXPECT_FALSE(r[http::field::etag].empty());
+  }
+};
+
+TEST_F(WebUiTest, TheFolderIsReadWithoutHiddenFilesOrLinkedFolders) {
+  std::vector<std::string> keys;
+  for (const auto& [k, a] : assets.files()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"/app.js", "/css/site.css", "/data.json", "/favicon.ico", "/fonts/ipa.woff2", "/icon.png",
+                                            "/img/logo.svg", "/index.html", "/notes.xyz", "/pages/list.mjs"}));
+  EXPECT_EQ(assets.find("/index.html")->body, kIndex);
+  EXPECT_EQ(assets.find("/index.html")->etag, web::etag_for(kIndex));
+  EXPECT_EQ(assets.find("index.html"), nullptr);
+  EXPECT_EQ(assets.find("/./index.html"), nullptr);
+  EXPECT_THROW(web::StaticAssets::load(dir / "nowhere"), web::AssetError);
+}
+
+TEST_F(WebUiTest, ContentTypesGoByExtensionWithUtf8ForText) {
+  const std::map<std::string, std::string> expected{
+      {"/index.html", "text/html; charset=utf-8"},      {"/app.js", "text/javascript; charset=utf-8"},
+      {"/pages/list.mjs", "text/javascript; charset=utf-8"}, {"/css/site.css", "text/css; charset=utf-8"},
+      {"/img/logo.svg", "image/svg+xml; charset=utf-8"}, {"/data.json", "application/json; charset=utf-8"},
+      {"/icon.png", "image/png"},                        {"/favicon.ico", "image/x-icon"},
+      {"/fonts/ipa.woff2", "font/woff2"},                {"/notes.xyz", "application/octet-stream"}};
+  for (const auto& [path, type] : expected) {
+    auto r = ui(http::verb::get, path);
+    EXPECT_EQ(r.result_int(), 200u) << path;
+    EXPECT_EQ(r[http::field::content_type], type) << path;
+    EXPECT_EQ(r.body(), assets.find(path)->body) << path;
+    expect_ui_headers(r);
+  }
+  EXPECT_EQ(web::content_type_for("A.HTML"), "text/html; charset=utf-8");
+}
+
+TEST_F(WebUiTest, TheRootAndEveryPathWithoutAFileGiveTheIndex) {
+  for (const char* target : {"/", "/index.html", "/?from=mail", "/sheets/12", "/dashboard", "/missing.js", "/healthz/x", "/apix"}) {
+    auto r = ui(http::verb::get, target);
+    EXPECT_EQ(r.result_int(), 200u) << target;
+    EXPECT_EQ(r[http::field::content_type], "text/html; charset=utf-8") << target;
+    EXPECT_EQ(r.body(), kIndex) << target;
+    EXPECT_EQ(r[http::field::etag], web::etag_for(kIndex)) << target;
+    expect_ui_headers(r);
+  }
+}
+
+TEST_F(WebUiTest, TheApiKeepsItsOwnAnswers) {
+  for (const char* target : {"/api/v1/nothing", "/api", "/api/", "/api/v1/sheets/2/nothing"}) {
+    auto r = ui(http::verb::get, target);
+    EXPECT_EQ(r.result_int(), 404u) << target;
+    EXPECT_EQ(r[http::field::content_type], "application/problem+json; charset=utf-8") << target;
+    EXPECT_TRUE(r["Content-Security-Policy"].empty()) << target;
+  }
+  EXPECT_EQ(ui(http::verb::get, "/api/v1/me").result_int(), 401u);
+  EXPECT_EQ(ui(http::verb::put, "/api/v1/sheets/2").result_int(), 405u);
+  auto health = ui(http::verb::get, "/healthz");
+  EXPECT_EQ(health.result_int(), 200u);
+  EXPECT_EQ(health[http::field::content_type], "application/json; charset=utf-8");
+  EXPECT_EQ(ui(http::verb::get, "/api/v1/openapi.json").body(), api::HttpApi::openapi_document());
+}
+
+TEST_F(WebUiTest, AnUnchangedFileIs304AndAChangedOneIsSentAgain) {
+  const std::string etag(assets.find("/app.js")->etag);
+  for (const std::string& inm : {etag, "W/" + etag, "\"other\", " + etag, std::string("*")}) {
+    auto r = ui(http::verb::get, "/app.js", {{"If-None-Match", inm}});
+    EXPECT_EQ(r.result_int(), 304u) << inm;
+    EXPECT_TRUE(r.body().empty()) << inm;
+    EXPECT_EQ(r[http::field::etag], etag);
+    expect_ui_headers(r);
+  }
+  auto r = ui(http::verb::get, "/app.js", {{"If-None-Match", "\"stale\""}});
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_EQ(r.body(), assets.find("/app.js")->body);
+  // The index stands in for an unknown path, with the index's ETag.
+  EXPECT_EQ(ui(http::verb::get, "/sheets/3", {{"If-None-Match", web::etag_for(kIndex)}}).result_int(), 304u);
+}
+
+TEST_F(WebUiTest, HeadGivesTheHeadersAndLengthOfTheGetWithoutTheBody) {
+  auto r = ui(http::verb::head, "/css/site.css");
+  EXPECT_EQ(r.result_int(), 200u);
+  EXPECT_TRUE(r.body().empty());
+  EXPECT_EQ(r[http::field::content_length], std::to_string(assets.find("/css/site.css")->body.size()));
+  EXPECT_EQ(r[http::field::content_type], "text/css; charset=utf-8");
+  expect_ui_headers(r);
+  auto api = ui(http::verb::head, "/api/v1/nothing");
+  EXPECT_EQ(api.result_int(), 404u);
+  EXPECT_TRUE(api.body().empty());
+}
+
+TEST_F(WebUiTest, OtherMethodsOnAPageAre405) {
+  auto r = ui(http::verb::post, "/", {});
+  EXPECT_EQ(r.result_int(), 405u);
+  EXPECT_EQ(r[http::field::allow], "GET, HEAD");
+  EXPECT_EQ(ui(http::verb::delete_, "/app.js").result_int(), 405u);
+}
+
+TEST_F(WebUiTest, NoPathReachesAFileOutsideTheRootOrAHiddenOne) {
+  for (const char* target : {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%2fsecret.txt", "/..%2Fsecret.txt",
+                             "/%2e%2e%2fsecret.txt", "/css/../../secret.txt", "/css%2f..%2f..%2fsecret.txt", "//../secret.txt",
+                             "/up/secret.txt", "/up/www/index.html", "/..\\secret.txt", "/%5c..%5csecret.txt", "/.env", "/.git/config",
+                             "/%2eenv", "/index.html%00.txt", "/secret.txt"}) {
+    auto r = ui(http::verb::get, target);
+    // Either the index (no such file) or a refusal of the target: never another file's bytes.
+    if (r.result_int() == 200u) {
+      EXPECT_EQ(r.body(), kIndex) << target;
+    } else {
+      EXPECT_EQ(r.result_int(), 400u) << target;
+    }
+    EXPECT_EQ(r.body().find("OUTSIDE-THE-ROOT"), std::string::npos) << target;
+    EXPECT_EQ(r.body().find("hidden"), std::string::npos) << target;
+  }
+}
+
+TEST_F(HttpApiTest, WithoutAWebUiTheRootIsAnApi404) {
+  auto r = send(http::verb::get, "/");
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(r.raw[http::field::content_type], "application/problem+json; charset=utf-8");
+}
+
+TEST(WebDefaultRoot, TheSourceTreeFirstThenTheInstalledShareFolder) {
+  const fs::path tmp = fs::temp_directory_path() / fmt::format("shinchoku-webroot-{}", ::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp / "prefix" / "bin");
+  fs::create_directories(tmp / "src" / "web" / "static");
+  const fs::path exe = tmp / "prefix" / "bin" / "shinchoku";
+  EXPECT_EQ(web::default_root(exe, tmp / "src" / "web" / "static"), tmp / "src" / "web" / "static");
+  EXPECT_EQ(web::default_root(exe, tmp / "gone"), std::nullopt);
+  fs::create_directories(tmp / "prefix" / "share" / "shinchoku" / "web");
+  EXPECT_EQ(web::default_root(exe, tmp / "gone"), tmp / "prefix" / "share" / "shinchoku" / "web");
+  EXPECT_EQ(web::source_tree_root().filename(), "static");
+  fs::remove_all(tmp);
 }
 
 }  // namespace

@@ -272,3 +272,24 @@ TEST_F(ConfigFile, RefusesUnknownKeysAndBadValuesInTheRemindersSection) {
   why = refusal(std::string(kDatabase) + kPlan + "[reminders]\nchannels = \"webhook\"\n[reminders.webhook]\nurl = \"http://h/\"\n");
   EXPECT_NE(why.find("reminders.webhook.secret: is required"), std::string::npos) << why;
 }
+
+TEST_F(ConfigFile, TheWebRootDefaultsToTheSourceTreesWebStatic) {
+  auto cfg = load(std::string(kDatabase) + kPlan);
+  EXPECT_EQ(cfg.web.root, fs::path(SHINCHOKU_SOURCE_DIR) / "web" / "static");
+  EXPECT_EQ(cfg.web.root_from, "default");
+  cfg = load(std::string(kDatabase) + kPlan + "[web]\nroot = \"\"\n");
+  EXPECT_EQ(cfg.web.root, fs::path(SHINCHOKU_SOURCE_DIR) / "web" / "static");
+  EXPECT_NE(app::describe(cfg).find("[web]\nroot = "), std::string::npos) << app::describe(cfg);
+}
+
+TEST_F(ConfigFile, ReadsTheWebRootRelativeToTheFileAndRefusesOneThatIsNotAFolder) {
+  fs::create_directories(dir_ / "ui");
+  auto cfg = load(std::string(kDatabase) + kPlan + "[web]\nroot = \"ui\"\n");
+  EXPECT_EQ(cfg.web.root, dir_ / "ui");
+  EXPECT_EQ(cfg.web.root_from, "file");
+  auto why = refusal(std::string(kDatabase) + kPlan + "[web]\nroot = \"nowhere\"\n");
+  EXPECT_NE(why.find(":12: web.root: "), std::string::npos) << why;
+  EXPECT_NE(why.find("nowhere is not a folder"), std::string::npos) << why;
+  why = refusal(std::string(kDatabase) + kPlan + "[web]\nroots = \"ui\"\n");
+  EXPECT_NE(why.find("web.roots: unknown key"), std::string::npos) << why;
+}

@@ -102,6 +102,12 @@ struct Config {
     } webhook;
   } reminders;
 
+  // [web] (issue 7): the folder of the web UI's files, which `serve` reads into memory at start.
+  struct Web {
+    std::filesystem::path root;       // absolute; empty: no UI found (serve answers the API only)
+    std::string root_from = "file";   // "file", "default", or "default: none found"
+  } web;
+
   // The URL that migrations use: the owner's, or the application's in a one-role setup.
   const std::string& migration_url() const { return database.owner_url.empty() ? database.url : database.owner_url; }
 };

@@ -17,6 +17,7 @@
 #include "persistence/audit_log.hpp"
 #include "persistence/database.hpp"
 #include "persistence/seed.hpp"
+#include "web/static_assets.hpp"
 
 namespace app {
 namespace {
@@ -79,6 +80,24 @@ int serve(const GlobalOptions& g, const ServeOptions& o) {
   api_settings.session_idle_seconds = s.session_idle_seconds;
   api_settings.session_lifetime_seconds = s.session_lifetime_seconds;
   api_settings.secure_cookies = s.secure_cookies;
+  // The web UI: every file read now, served from memory (web/static_assets.hpp).
+  web::StaticAssets ui;
+  if (!ctx.cfg.web.root.empty()) {
+    try {
+      ui = web::StaticAssets::load(ctx.cfg.web.root);
+    } catch (const web::AssetError& e) {
+      throw engine::DomainError(fmt::format("web.root: {}", e.what()));
+    }
+    api_settings.static_files = [&ui](std::string_view path) -> std::optional<api::StaticFile> {
+      const web::Asset* a = ui.find(path);
+      if (a == nullptr) return std::nullopt;
+      return api::StaticFile{a->body, a->content_type, a->etag};
+    };
+    spdlog::info("web UI: {} files, {} bytes, from {}", ui.files().size(), ui.bytes(), ui.root().string());
+    if (ui.find("/index.html") == nullptr) spdlog::warn("web UI: {} has no index.html", ui.root().string());
+  } else {
+    spdlog::warn("web UI: no folder found (web.root): serving the API only");
+  }
   api::HttpApi http_api(backend, ctx.plan, ctx.workflow, ctx.grades, ctx.rules(), api_settings);
 
   api::ServerLimits limits;
