@@ -86,9 +86,9 @@ export async function settled(page) {
   await until(page, () => document.body.dataset.route === location.hash && !document.body.hasAttribute('aria-busy'));
 }
 
-export async function shot(page, name) {
+export async function shot(page, name, { full = true } = {}) {
   mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: full });
 }
 
 // A call to the API from the page, with its session cookie and the CSRF header, as the UI

@@ -33,7 +33,7 @@ test('staff finds the sheet in the list and submits it', async () => {
   await until(page, () => location.hash.includes('department='));
   await settled(page);
   assert.equal(await page.locator('table.sheets tbody tr').count(), await page.locator('table.sheets tbody tr', { hasText: '地域福祉課' }).count());
-  await shot(page, 'sheets-list');
+  await shot(page, 'sheets-list', { full: false });
   await page.locator(`a[href="#/sheets/${sheet.id}"]`).click();
   await page.locator('#sheet-form').waitFor();
   assert.equal(await sheetState(page), '作成中');
