@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, signIn, open, shot, api, axeCheck, watch, assertNoCspViolations, BASE, USERS, YEAR,
+  launch, signIn, open, settled, shot, api, axeCheck, watch, assertNoCspViolations, BASE, USERS, YEAR,
 } from '../lib/city.mjs';
 
 let browser;
@@ -47,6 +47,19 @@ test('each main page renders under the CSP, with a screenshot', async () => {
   assert.match(await page.locator('#page').textContent(), /前年度からの評価の変化/);
   assert.equal(await page.locator('#close-year').count(), 0, 'not closable while sheets are open');
   assert.match(await page.locator('#page').textContent(), /受理されると年度を締められます/);
+  // the downloads are plain links to the API, working with the session cookie
+  await open(page, '#/audit', '監査');
+  for (const id of ['dl-progress-csv', 'dl-progress-xlsx', 'dl-audit-jsonl', 'dl-audit-csv']) {
+    const href = await page.locator(`#${id}`).getAttribute('href');
+    const r = await page.evaluate(async (u) => { const x = await fetch(u); return { status: x.status, type: x.headers.get('Content-Type') }; }, href);
+    assert.equal(r.status, 200, `${id} ${href}`);
+    assert.match(r.type, id.endsWith('xlsx') ? /spreadsheetml/ : id.endsWith('jsonl') ? /ndjson|json/ : /csv/, `${id}: ${r.type}`);
+  }
+  // a reminder's link (<web_base_url>/sheets/ID) opens the sheet in the UI
+  await page.goto(`${BASE}/sheets/${ids.sheet}`);
+  await settled(page);
+  assert.equal(new URL(page.url()).hash, `#/sheets/${ids.sheet}`);
+  await page.locator('#page h1', { hasText: 'シート' }).waitFor();
   // a closed year says so
   await open(page, '#/dashboard?year=2019', '集計');
   assert.match(await page.locator('#page').textContent(), /締め済み/);
