@@ -15,6 +15,9 @@ namespace app {
 
 namespace {
 
+// How long a delivery in progress may go on after SIGTERM before it is abandoned.
+constexpr std::chrono::seconds kStopGrace{5};
+
 std::chrono::minutes parse_hhmm(const std::string& t) {
   return std::chrono::minutes{std::stoi(t.substr(0, 2)) * 60 + std::stoi(t.substr(3, 2))};
 }
@@ -103,7 +106,14 @@ DecideOutcome decide_reminders(soci::session& sql, const ReminderSetup& setup, n
     }
   }
   std::vector<bool> fresh(out.decision.due.size(), false);
-  for (std::size_t pos : persistence::new_reminders(sql, rows)) fresh[row_of[pos]] = true;
+  // Only the rows not in the outbox yet go to the INSERT: under the deciders' lock nobody else
+  // records meanwhile, and a tick that finds everything recorded (every tick after the first of
+  // the day) writes nothing at all.
+  std::vector<persistence::NewReminder> fresh_rows;
+  for (std::size_t pos : persistence::new_reminders(sql, rows)) {
+    fresh[row_of[pos]] = true;
+    fresh_rows.push_back(rows[pos]);
+  }
   for (std::size_t i = 0; i < fresh.size(); ++i) {
     if (fresh[i]) out.fresh.push_back(out.decision.due[i]);
     else ++out.already;
@@ -111,7 +121,7 @@ DecideOutcome decide_reminders(soci::session& sql, const ReminderSetup& setup, n
   if (dry_run) return out;  // rolled back: nothing written
   const auto next_day = setup.calendar.add_business_days(out.decision.day, 1);
   out.recorded = persistence::record_reminders(
-      sql, rows, now, {ymd_text(out.decision.day), ymd_text(next_day), notifications::next_window_start(setup.calendar, setup.rules, now)});
+      sql, fresh_rows, now, {ymd_text(out.decision.day), ymd_text(next_day), notifications::next_window_start(setup.calendar, setup.rules, now)});
   tx.commit();
   return out;
 }
@@ -119,10 +129,15 @@ DecideOutcome decide_reminders(soci::session& sql, const ReminderSetup& setup, n
 RunOutcome run_reminders(soci::session& sql, const ReminderSetup& setup, notifications::TimePoint now, bool dry_run,
                          const std::string& worker, const std::atomic<bool>* stop) {
   RunOutcome out;
+  using ms = std::chrono::milliseconds;
+  const auto t0 = std::chrono::steady_clock::now();
   out.decided = decide_reminders(sql, setup, now, dry_run);
+  const auto t1 = std::chrono::steady_clock::now();
+  out.decide_time = std::chrono::duration_cast<ms>(t1 - t0);
   const auto& d = out.decided.decision;
   if (!dry_run && d.business_day && d.in_window && !(stop != nullptr && stop->load())) {
     out.dispatched = dispatch_reminders(sql, setup, now, worker, 100, stop);
+    out.dispatch_time = std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - t1);
   }
   return out;
 }
@@ -147,7 +162,11 @@ DispatchOutcome dispatch_reminders(soci::session& sql, const ReminderSetup& setu
                                          setup.cfg.smtp.password, setup.cfg.smtp.timeout_seconds};
   const notifications::WebhookSettings hook{setup.cfg.webhook.url, setup.cfg.webhook.secret, setup.cfg.webhook.timeout_seconds};
   auto stopping = [&] { return stop != nullptr && stop->load(); };
-  for (int round = 0; round < max_rounds && !stopping(); ++round) {
+  // SIGTERM while a message is on its way: it has kStopGrace to finish, then it is abandoned and
+  // its rows handed back with the rest (the 10 s shutdown must hold whatever the SMTP timeout).
+  const notifications::Cancel cancel{stop, kStopGrace};
+  bool cancelled = false;
+  for (int round = 0; round < max_rounds && !stopping() && !cancelled; ++round) {
     const auto claimed = persistence::claim_reminders(sql, worker, now, setup.cfg.lease_seconds, 20);
     if (claimed.empty()) break;
     std::size_t i = 0;
@@ -182,10 +201,10 @@ DispatchOutcome dispatch_reminders(soci::session& sql, const ReminderSetup& setu
         if (channel == "email") {
           if (!digest.email) throw notifications::DeliveryError(fmt::format("{} has no email address", digest.login));
           if (smtp.url.empty()) throw notifications::DeliveryError("reminders.smtp.url is not set");
-          notifications::send_email(smtp, *digest.email, notifications::render_email(digest, options, now));
+          notifications::send_email(smtp, *digest.email, notifications::render_email(digest, options, now), cancel);
         } else if (channel == "webhook") {
           if (hook.url.empty()) throw notifications::DeliveryError("reminders.webhook.url is not set");
-          notifications::post_webhook(hook, notifications::webhook_body(digest, options), notifications::digest_key(digest));
+          notifications::post_webhook(hook, notifications::webhook_body(digest, options), notifications::digest_key(digest), cancel);
         } else {
           for (const auto& item : digest.items) {
             auto t = notifications::inbox_text(item, options);
@@ -194,6 +213,12 @@ DispatchOutcome dispatch_reminders(soci::session& sql, const ReminderSetup& setu
         }
         persistence::mark_reminders_sent(sql, row_ids, worker, message_id, now, inbox);
         ++out.sent;
+      } catch (const notifications::DeliveryCancelled& e) {
+        // Not a failed attempt: these rows and the others this worker holds go back.
+        out.released += persistence::release_reminder_claims(sql, worker);
+        out.errors.push_back(e.what());
+        cancelled = true;
+        break;
       } catch (const notifications::DeliveryError& e) {
         const auto delay = notifications::retry_delay(attempts, std::chrono::seconds(setup.cfg.backoff_seconds),
                                                       std::chrono::seconds(setup.cfg.backoff_max_seconds), unit(rng));

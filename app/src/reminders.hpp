@@ -4,6 +4,7 @@
 // claims digests, delivers them through the channels and marks them. Used by `shinchoku remind`
 // and by the scheduler inside `serve` (reminder_scheduler.hpp): one piece of code.
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,8 @@ DispatchOutcome dispatch_reminders(soci::session& sql, const ReminderSetup& setu
 struct RunOutcome {
   DecideOutcome decided;
   DispatchOutcome dispatched;
+  std::chrono::milliseconds decide_time{0};    // wall clock of each phase (run-once --format json, logs)
+  std::chrono::milliseconds dispatch_time{0};
 };
 RunOutcome run_reminders(soci::session& sql, const ReminderSetup& setup, notifications::TimePoint now, bool dry_run,
                          const std::string& worker, const std::atomic<bool>* stop = nullptr);

@@ -9,6 +9,8 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <sodium.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "model/fiscal_year.hpp"
 
@@ -108,6 +110,58 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t n, void* use
 
 std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
+// CURLOPT_XFERINFOFUNCTION: aborts the transfer `grace` after the stop flag was first seen.
+struct CancelCheck {
+  const Cancel* cancel = nullptr;
+  std::optional<std::chrono::steady_clock::time_point> stop_seen;
+};
+
+int check_cancel(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* c = static_cast<CancelCheck*>(user);
+  if (c->cancel->stop == nullptr || !c->cancel->stop->load()) return 0;
+  const auto now = std::chrono::steady_clock::now();
+  if (!c->stop_seen) c->stop_seen = now;
+  return now - *c->stop_seen >= c->cancel->grace ? 1 : 0;
+}
+
+// The connection's socket while it is open, so that a failed conversation can be cut short: after
+// an error libcurl still says QUIT and waits for the answer (up to the server response timeout,
+// without checking the stop flag), which a server hanging in DATA never gives. Shutting the
+// socket down first makes that QUIT fail at once. Only a socket libcurl has not closed is touched
+// (the close callback tells), never a number another thread may have got since.
+struct SocketWatch {
+  curl_socket_t fd = CURL_SOCKET_BAD;
+};
+
+int on_socket(void* user, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) static_cast<SocketWatch*>(user)->fd = fd;
+  return CURL_SOCKOPT_OK;
+}
+
+int on_close(void* user, curl_socket_t fd) {
+  auto* w = static_cast<SocketWatch*>(user);
+  if (w->fd == fd) w->fd = CURL_SOCKET_BAD;
+  return ::close(fd);
+}
+
+void watch_socket(CURL* c, SocketWatch& watch) {
+  curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_socket);
+  curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, &watch);
+  curl_easy_setopt(c, CURLOPT_CLOSESOCKETFUNCTION, on_close);
+  curl_easy_setopt(c, CURLOPT_CLOSESOCKETDATA, &watch);
+}
+
+void cut(const SocketWatch& watch) {
+  if (watch.fd != CURL_SOCKET_BAD) ::shutdown(watch.fd, SHUT_RDWR);
+}
+
+void watch_cancel(CURL* c, CancelCheck& check) {
+  if (check.cancel == nullptr || check.cancel->stop == nullptr) return;
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_cancel);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &check);
+}
+
 }  // namespace
 
 std::string digest_key(const Digest& digest) {
@@ -206,8 +260,11 @@ std::string render_email(const Digest& digest, const MessageOptions& options, Ti
   return out;
 }
 
-void send_email(const SmtpSettings& smtp, const std::string& to, const std::string& message) {
+void send_email(const SmtpSettings& smtp, const std::string& to, const std::string& message, const Cancel& cancel) {
   curl_once();
+  // Declared before the handle: its cleanup (which closes the socket) may still call back.
+  SocketWatch sockets;
+  CancelCheck check{&cancel, std::nullopt};
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) throw DeliveryError("curl_easy_init failed");
   char error[CURL_ERROR_SIZE] = {0};
@@ -231,7 +288,15 @@ void send_email(const SmtpSettings& smtp, const std::string& to, const std::stri
     curl_easy_setopt(c, CURLOPT_USERNAME, smtp.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, smtp.password.c_str());
   }
+  // No single answer may take longer than the whole conversation may.
+  curl_easy_setopt(c, CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>(smtp.timeout_seconds));
+  watch_socket(c, sockets);
+  watch_cancel(c, check);
   const CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) cut(sockets);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    throw DeliveryCancelled(fmt::format("SMTP to {} stopped: the process is stopping", to));
+  }
   if (rc != CURLE_OK) {
     throw DeliveryError(fmt::format("SMTP to {} failed: {}", to, error[0] != '\0' ? error : curl_easy_strerror(rc)));
   }
@@ -269,8 +334,10 @@ std::string hmac_sha256_hex(std::string_view secret, std::string_view body) {
   return hex(out, sizeof out);
 }
 
-void post_webhook(const WebhookSettings& webhook, const std::string& body, const std::string& idempotency_key) {
+void post_webhook(const WebhookSettings& webhook, const std::string& body, const std::string& idempotency_key,
+                  const Cancel& cancel) {
   curl_once();
+  CancelCheck check{&cancel, std::nullopt};
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) throw DeliveryError("curl_easy_init failed");
   char error[CURL_ERROR_SIZE] = {0};
@@ -289,7 +356,11 @@ void post_webhook(const WebhookSettings& webhook, const std::string& body, const
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(webhook.timeout_seconds));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+  watch_cancel(c, check);
   const CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    throw DeliveryCancelled(fmt::format("webhook {} stopped: the process is stopping", webhook.url));
+  }
   if (rc != CURLE_OK) {
     throw DeliveryError(fmt::format("webhook {} failed: {}", webhook.url, error[0] != '\0' ? error : curl_easy_strerror(rc)));
   }

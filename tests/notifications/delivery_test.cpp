@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -238,4 +239,44 @@ TEST(WebhookDelivery, SilentReceiverTimesOut) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THROW(notifications::post_webhook(hook, "{}", "k"), notifications::DeliveryError);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// SIGTERM during a send (issue 6): a server that never answers DATA holds a send until its
+// timeout (30 s here); once the stop flag is set the send gets its grace, then it is abandoned
+// as DeliveryCancelled (not a failed attempt), whatever the timeout.
+TEST(SmtpDelivery, StoppingAbandonsAHangingSendAfterTheGrace) {
+  TempDir dir;
+  testing_support::SinkProcess sink({kSource + "/tests/notifications/smtp_sink.py", dir.path.string(), "--hang"});
+  notifications::SmtpSettings smtp{fmt::format("smtp://127.0.0.1:{}", sink.port()), "shinchoku@city.example", "none", "", "", 30};
+  std::atomic<bool> stop{false};
+  const notifications::Cancel cancel{&stop, std::chrono::milliseconds(500)};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(notifications::send_email(smtp, "kacho@city.example", notifications::render_email(sample_digest(), {}, may7()), cancel),
+               notifications::DeliveryCancelled);
+  stopper.join();
+  // 0.3 s until the stop, 0.5 s of grace, and libcurl's check at least once a second.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "1.eml"));
+}
+
+TEST(WebhookDelivery, StoppingAbandonsAHangingPostAfterTheGrace) {
+  SilentListener silent;
+  notifications::WebhookSettings hook{fmt::format("http://127.0.0.1:{}/hook", silent.port), "k", 30};
+  std::atomic<bool> stop{true};  // already stopping: the grace runs from the first check
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(notifications::post_webhook(hook, "{}", "k", {&stop, std::chrono::milliseconds(200)}), notifications::DeliveryCancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2000));
+}
+
+TEST(SmtpDelivery, AStopFlagThatIsNeverSetChangesNothing) {
+  TempDir dir;
+  testing_support::SinkProcess sink({kSource + "/tests/notifications/smtp_sink.py", dir.path.string()});
+  notifications::SmtpSettings smtp{fmt::format("smtp://127.0.0.1:{}", sink.port()), "shinchoku@city.example", "none", "", "", 10};
+  std::atomic<bool> stop{false};
+  notifications::send_email(smtp, "kacho@city.example", notifications::render_email(sample_digest(), {}, may7()), {&stop});
+  EXPECT_TRUE(std::filesystem::exists(dir.path / "1.eml"));
 }

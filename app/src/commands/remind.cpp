@@ -65,10 +65,12 @@ int run_once(const GlobalOptions& g, const RunOptions& o, const std::string& for
     }
     json::object out{{"day", day_text(d.day)}, {"business_day", d.business_day}, {"in_window", d.in_window},
                      {"dry_run", o.dry_run}, {"pending_items", d.pending_items}, {"due", std::move(due)},
-                     {"already_recorded", decided.already}, {"gaps", std::move(gaps)}};
+                     {"already_recorded", decided.already}, {"gaps", std::move(gaps)},
+                     {"decide_ms", run.decide_time.count()}};
     if (!o.dry_run) {
       out["recorded_rows"] = decided.recorded;
-      out["dispatch"] = json::object{{"digests", sent.digests}, {"sent", sent.sent}, {"failed", sent.failed}, {"dead_rows", sent.dead_rows}};
+      out["dispatch"] = json::object{{"digests", sent.digests}, {"sent", sent.sent}, {"failed", sent.failed}, {"dead_rows", sent.dead_rows},
+                                     {"ms", run.dispatch_time.count()}};
     }
     print_json(out);
     return kDone;

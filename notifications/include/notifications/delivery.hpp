@@ -3,6 +3,7 @@
 // body, a Message-ID derived from the digest's outbox rows so a resend is the same message),
 // email over SMTP and webhooks with libcurl, the inbox's texts, and the retry delay. The
 // outbox itself is persistence/'s; app/ wires the two.
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +19,22 @@ namespace notifications {
 class DeliveryError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A delivery given up because the process is stopping (Cancel below): not a failed attempt;
+// whether the other side kept the message is unknown, so the rows go back to be sent again.
+class DeliveryCancelled : public DeliveryError {
+ public:
+  using DeliveryError::DeliveryError;
+};
+
+// Stopping a delivery in progress (SIGTERM): once `*stop` is true the transfer may go on for
+// `grace` to finish, then it is aborted (DeliveryCancelled). libcurl checks at least once a
+// second, also while it waits for a silent server, so a send never holds a shutdown for longer
+// than about grace + 1 s, whatever its timeout. No `stop`: never cancelled.
+struct Cancel {
+  const std::atomic<bool>* stop = nullptr;
+  std::chrono::milliseconds grace{std::chrono::seconds(5)};
 };
 
 struct DigestItem {
@@ -72,8 +89,9 @@ struct SmtpSettings {
   std::string password;
   int timeout_seconds = 30;
 };
-// Sends `message` (from render_email) to `to`; throws DeliveryError with curl's reason.
-void send_email(const SmtpSettings& smtp, const std::string& to, const std::string& message);
+// Sends `message` (from render_email) to `to`; throws DeliveryError with curl's reason
+// (DeliveryCancelled when `cancel` stopped it).
+void send_email(const SmtpSettings& smtp, const std::string& to, const std::string& message, const Cancel& cancel = {});
 
 struct WebhookSettings {
   std::string url;
@@ -85,8 +103,10 @@ std::string webhook_body(const Digest& digest, const MessageOptions& options);
 // Lowercase hex of HMAC-SHA256(secret, body) (libsodium).
 std::string hmac_sha256_hex(std::string_view secret, std::string_view body);
 // POSTs the body with Content-Type application/json, X-Shinchoku-Signature: sha256=<hex> and
-// Idempotency-Key: <key>; throws DeliveryError unless the answer is 2xx.
-void post_webhook(const WebhookSettings& webhook, const std::string& body, const std::string& idempotency_key);
+// Idempotency-Key: <key>; throws DeliveryError unless the answer is 2xx (DeliveryCancelled when
+// `cancel` stopped it).
+void post_webhook(const WebhookSettings& webhook, const std::string& body, const std::string& idempotency_key,
+                  const Cancel& cancel = {});
 
 // The in-app notification of one item.
 struct InboxText {
