@@ -54,9 +54,16 @@ test('the approver returns it with a comment in the dialog', async () => {
   const { page } = approver;
   await open(page, `#/sheets/${sheet.id}`, 'シート');
   assert.deepEqual((await actionButtons(page)).sort(), ['差戻し', '承認'].sort());
+  // Escape closes the dialog and gives the focus back to its button
+  await page.getByRole('button', { name: '差戻し' }).click();
+  await page.getByRole('dialog').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'return');
   await page.getByRole('button', { name: '差戻し' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'comment', 'focus in the comment');
   await dialog.getByRole('button', { name: '実行' }).click(); // empty: refused in the dialog
   await dialog.getByText('コメントを入力してください').waitFor();
   await dialog.getByLabel('コメント').fill(comment);

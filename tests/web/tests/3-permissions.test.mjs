@@ -32,6 +32,19 @@ test('staff is not offered approve on a submitted sheet, and the API refuses it'
   assert.ok([403, 409].includes(edit.status), `edit refused: ${edit.status}`);
 });
 
+test('an incomplete sheet is refused in plain Japanese naming the field; nothing changes', async () => {
+  const { page } = staff;
+  const empty = (await departmentSheets(page)).find((s) => !s.grade && !s.actions);
+  await open(page, `#/sheets/${empty.id}`, 'シート');
+  await page.getByRole('button', { name: '提出' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: /./ });
+  await alert.waitFor();
+  const text = await alert.textContent();
+  assert.match(text, /評価/);
+  assert.ok(!/[{}"]|[A-Za-z]{4,}/.test(text), `plain Japanese: ${text}`);
+  assert.equal((await page.locator('#page .lead .state').textContent()).trim(), '作成中');
+});
+
 test('the approver is offered approve and return, not accept; accept forced is refused', async () => {
   const { page, context } = await signIn(browser, USERS.approver);
   await open(page, `#/sheets/${sheet.id}`, 'シート');
