@@ -39,24 +39,6 @@ json::array rows_json(const std::vector<NewReminder>& rows, bool with_position) 
   return a;
 }
 
-struct OutboxChange {
-  long long id = 0, recipient_id = 0, sheet_id = 0;
-  std::string channel, rule, period;
-  int attempts = 0;
-};
-
-void audit_reminder(soci::session& sql, const OutboxChange& c, const std::string& action, const std::string& before,
-                    const std::string& after, const json::object& extra, const std::string& actor,
-                    std::optional<std::string> comment) {
-  json::object changes{{"state", json::object{{"before", before}, {"after", after}}}};
-  for (const auto& [k, v] : extra) changes[k] = json::object{{"before", nullptr}, {"after", v}};
-  json::object facts{{"recipient_id", c.recipient_id}, {"channel", c.channel}, {"sheet_id", c.sheet_id},
-                     {"rule", c.rule}, {"period", c.period}, {"attempts", c.attempts}};
-  for (const auto& [k, v] : facts) changes[k] = json::object{{"before", nullptr}, {"after", v}};
-  append_event(sql, {"reminder", std::to_string(c.id), action, actor, std::nullopt, std::move(changes), std::move(comment),
-                     std::nullopt});
-}
-
 }  // namespace
 
 std::vector<PendingSheet> load_pending_sheets(soci::session& sql, const std::string& final_state) {
@@ -152,25 +134,18 @@ std::vector<long long> mark_reminders_sent(soci::session& sql, const std::vector
                                            const std::vector<InboxMessage>& inbox) {
   std::vector<long long> marked;
   if (ids.empty()) return marked;
-  soci::transaction tx(sql);
+  // One statement: the rows, their notifications and their audit events (mark_sent.sql).
   const std::string array = id_array(ids), at = format_utc(now);
-  std::vector<OutboxChange> changes;
+  json::array messages;
+  messages.reserve(inbox.size());
+  for (const auto& m : inbox) messages.push_back(json::object{{"id", m.outbox_id}, {"title", m.title}, {"body", m.body}});
+  const std::string inbox_doc = json::serialize(messages);
+  soci::transaction tx(sql);
   {
-    soci::rowset<soci::row> rows = (sql.prepare << sql_text("reminders/mark_sent.sql"), soci::use(array, "ids"),
-                                    soci::use(worker, "worker"), soci::use(message_id, "message_id"), soci::use(at, "now"));
-    for (const auto& r : rows) {
-      changes.push_back({r.get<long long>(0), r.get<long long>(1), r.get<long long>(3), r.get<std::string>(2),
-                         r.get<std::string>(4), r.get<std::string>(5), r.get<int>(6)});
-    }
-  }
-  for (const auto& c : changes) {
-    for (const auto& m : inbox) {
-      if (m.outbox_id != c.id) continue;
-      sql << sql_text("reminders/insert_inbox.sql"), soci::use(m.title, "title"), soci::use(m.body, "body"),
-          soci::use(at, "now"), soci::use(c.id, "id");
-    }
-    audit_reminder(sql, c, "sent", "sending", "sent", json::object{{"message_id", message_id}}, "system", std::nullopt);
-    marked.push_back(c.id);
+    soci::rowset<long long> rows = (sql.prepare << sql_text("reminders/mark_sent.sql"), soci::use(array, "ids"),
+                                    soci::use(worker, "worker"), soci::use(message_id, "message_id"), soci::use(at, "now"),
+                                    soci::use(inbox_doc, "inbox"));
+    for (long long id : rows) marked.push_back(id);
   }
   tx.commit();
   return marked;
@@ -180,22 +155,16 @@ std::vector<long long> mark_reminders_failed(soci::session& sql, const std::vect
                                              const std::string& error, ReminderTime next_attempt_at, int max_attempts) {
   std::vector<long long> dead;
   if (ids.empty()) return dead;
-  soci::transaction tx(sql);
+  // One statement: the rows, and the audit events of those that die (mark_failed.sql).
   const std::string array = id_array(ids), next = format_utc(next_attempt_at);
-  std::vector<OutboxChange> gone;
+  soci::transaction tx(sql);
   {
     soci::rowset<soci::row> rows = (sql.prepare << sql_text("reminders/mark_failed.sql"), soci::use(array, "ids"),
                                     soci::use(worker, "worker"), soci::use(error, "error"), soci::use(next, "next_attempt_at"),
                                     soci::use(max_attempts, "max_attempts"));
     for (const auto& r : rows) {
-      if (r.get<std::string>(1) != "dead") continue;
-      gone.push_back({r.get<long long>(0), r.get<long long>(2), r.get<long long>(4), r.get<std::string>(3),
-                      r.get<std::string>(5), r.get<std::string>(6), r.get<int>(7)});
+      if (r.get<std::string>(1) == "dead") dead.push_back(r.get<long long>(0));
     }
-  }
-  for (const auto& c : gone) {
-    audit_reminder(sql, c, "given_up", "sending", "dead", json::object{}, "system", error);
-    dead.push_back(c.id);
   }
   tx.commit();
   return dead;
