@@ -643,7 +643,80 @@ struct HttpApi::Impl {
     return json_response(http::status::ok, out, ctx.req.version());
   }
 
-  Response get_years(Ctx& ctx) { return json_response(http::status::ok, json::object{{"items", backend.years()}}, ctx.req.version()); }
+  // A year as the dashboard shows it: the backend's counts, and what the workflow tells of them.
+  json::object year_json(json::object y) const {
+    const int year = static_cast<int>(y.at("year").as_int64());
+    long long counted = 0, final_count = 0;
+    if (const auto* counts = y.if_contains("counts")) {
+      for (const auto& [state, n] : counts->at("by_state").as_object()) {
+        counted += n.as_int64();
+        if (state == workflow.final_state) final_count += n.as_int64();
+      }
+    }
+    const long long not_final = counted - final_count;
+    y["short_label"] = model::FiscalYear(year).short_label();
+    y["not_final"] = not_final;
+    const auto* state = y.if_contains("state");
+    y["closable"] = state && state->is_string() && state->as_string() == "open" && not_final == 0;
+    return y;
+  }
+
+  Response get_years(Ctx& ctx) {
+    json::array items;
+    for (auto& y : backend.years()) items.push_back(year_json(std::move(y.as_object())));
+    return json_response(http::status::ok, json::object{{"items", std::move(items)}}, ctx.req.version());
+  }
+
+  // Closes a year as `shinchoku year close` does: coordinators and admins, every sheet final.
+  Response post_year_close(Ctx& ctx) {
+    const std::string& text = ctx.params.at(0);
+    int year = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), year);
+    auto not_found = [&] { fail(http::status::not_found, "その年度はありません。", fmt::format("no fiscal year {}", text)); };
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) not_found();
+    const auto years = backend.years();
+    if (std::none_of(years.begin(), years.end(), [&](const json::value& y) { return y.at("year").as_int64() == year; })) not_found();
+    const model::Grant* grant = nullptr;
+    for (const char* role : {"coordinator", "admin"}) {
+      for (const auto& g : ctx.actor().grants) {
+        if (!grant && g.role == role) grant = &g;
+      }
+    }
+    const std::string label = model::FiscalYear(year).label();
+    if (!grant) {
+      fail(http::status::forbidden, "年度を締められるのは調整担当と管理者だけです。", "only coordinators and admins close a fiscal year");
+    }
+    try {
+      json::object closed = backend.close_year(year, workflow.final_state, ctx.login(), grant->text(), ctx.request_id);
+      metrics.count_audit_event();
+      spdlog::info("fiscal year {} closed by {} as {} (request {})", year, ctx.login(), grant->text(), ctx.request_id);
+      return json_response(http::status::ok, year_json(std::move(closed)), ctx.req.version());
+    } catch (const YearNotClosable& e) {
+      Response res;
+      if (e.year_state == "closed") {
+        res = problem_response(http::status::conflict, fmt::format("{}はすでに締められています。", label),
+                               fmt::format("fiscal year {} is already closed", year), std::nullopt, ctx.req.version());
+      } else {
+        auto state_label = workflow.state_labels.find(workflow.final_state);
+        res = problem_response(
+            http::status::conflict,
+            fmt::format("{}はまだ締められません。{}になっていないシートが{}件あります。", label,
+                        state_label == workflow.state_labels.end() ? workflow.final_state : state_label->second, e.not_final.size()),
+            fmt::format("fiscal year {} cannot close: {} sheets are not {} yet", year, e.not_final.size(), workflow.final_state),
+            std::nullopt, ctx.req.version());
+      }
+      // Problem details extension members (RFC 9457 §3.2): the year's state and the sheets in the way.
+      json::object body = json::parse(res.body()).as_object();
+      json::array sheets;
+      for (const auto& sh : e.not_final) sheets.push_back(json::object{{"sheet_no", sh.sheet_no}, {"state", sh.state}});
+      body["year"] = year;
+      body["year_state"] = e.year_state;
+      body["not_final"] = e.not_final.size();
+      body["sheets"] = std::move(sheets);
+      res.body() = json::serialize(body);
+      return res;
+    }
+  }
 
   Response get_sheets(Ctx& ctx) {
     SheetQuery q;
@@ -1162,6 +1235,7 @@ const std::vector<HttpApi::Impl::Route>& HttpApi::Impl::route_table() {
       {V::delete_, "/api/v1/session", "/api/v1/session", Auth::required, &Impl::delete_session, {}},
       {V::get, "/api/v1/me", "/api/v1/me", Auth::required, &Impl::get_me, {}},
       {V::get, "/api/v1/years", "/api/v1/years", Auth::required, &Impl::get_years, {}},
+      {V::post, "/api/v1/years/{}/close", "/api/v1/years/{year}/close", Auth::required, &Impl::post_year_close, {}},
       {V::get, "/api/v1/sheets", "/api/v1/sheets", Auth::required, &Impl::get_sheets,
        {"year", "department", "state", "grade", "sheet_no", "q", "limit", "cursor"}},
       {V::get, "/api/v1/sheets/{}", "/api/v1/sheets/{id}", Auth::required, &Impl::get_sheet, {"as_of"}},

@@ -175,30 +175,58 @@ bool PgBackend::end_session(const std::string& token_hash_hex, api::TimePoint no
   return with_session([&](SessionPool::Slot& s) { return persistence::end_http_session(s.sql, token_hash_hex, now); });
 }
 
+namespace {
+
+// {year, label, state, sheets, retired, counts:{by_state, by_grade}}; nullopt for an unknown year.
+std::optional<json::object> year_json(soci::session& sql, int year) {
+  auto st = persistence::year_status(sql, year);
+  if (!st) return std::nullopt;
+  json::object by_state, by_grade;
+  for (const auto& [state, grades] : st->counts) {
+    int n = 0;
+    for (const auto& [grade, count] : grades) {
+      n += count;
+      const std::string key = grade.empty() ? "none" : grade;
+      by_grade[key] = (by_grade.contains(key) ? by_grade[key].as_int64() : 0) + count;
+    }
+    by_state[state] = n;
+  }
+  return json::object{{"year", year},
+                      {"label", model::FiscalYear(year).label()},
+                      {"state", st->state},
+                      {"sheets", st->sheets},
+                      {"retired", st->retired},
+                      {"counts", json::object{{"by_state", std::move(by_state)}, {"by_grade", std::move(by_grade)}}}};
+}
+
+}  // namespace
+
 json::array PgBackend::years() {
   return with_session([&](SessionPool::Slot& s) {
     json::array out;
     for (int year : persistence::list_years(s.sql)) {
-      auto st = persistence::year_status(s.sql, year);
-      if (!st) continue;
-      json::object by_state, by_grade;
-      for (const auto& [state, grades] : st->counts) {
-        int n = 0;
-        for (const auto& [grade, count] : grades) {
-          n += count;
-          const std::string key = grade.empty() ? "none" : grade;
-          by_grade[key] = (by_grade.contains(key) ? by_grade[key].as_int64() : 0) + count;
-        }
-        by_state[state] = n;
-      }
-      out.push_back(json::object{{"year", year},
-                                 {"label", model::FiscalYear(year).label()},
-                                 {"state", st->state},
-                                 {"sheets", st->sheets},
-                                 {"retired", st->retired},
-                                 {"counts", json::object{{"by_state", std::move(by_state)}, {"by_grade", std::move(by_grade)}}}});
+      if (auto y = year_json(s.sql, year)) out.push_back(std::move(*y));
     }
     return out;
+  });
+}
+
+json::object PgBackend::close_year(int year, const std::string& final_state, const std::string& actor, const std::string& grant,
+                                   const std::string& request_id) {
+  return with_session([&](SessionPool::Slot& s) {
+    try {
+      // The code of `shinchoku year close`: the check, the state and its audit event in one transaction.
+      persistence::close_year(s.sql, year, final_state, {actor, grant, request_id});
+    } catch (const persistence::YearNotFound& e) {
+      throw api::NotFound(e.what());
+    } catch (const persistence::YearNotClosable& e) {
+      std::vector<api::YearNotClosable::Sheet> sheets;
+      for (const auto& p : e.not_final) sheets.push_back({p.sheet_no, p.state});
+      throw api::YearNotClosable(e.what(), e.year_state, std::move(sheets));
+    }
+    auto y = year_json(s.sql, year);
+    if (!y) throw api::NotFound(fmt::format("no fiscal year {}", year));
+    return std::move(*y);
   });
 }
 

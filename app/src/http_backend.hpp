@@ -97,6 +97,8 @@ class PgBackend : public api::Backend {
   api::AuditPage audit(const api::AuditQuery& q) override;
   boost::json::object verify_audit() override;
   std::vector<model::SheetRecord> year_sheets(int year) override;
+  boost::json::object close_year(int year, const std::string& final_state, const std::string& actor, const std::string& grant,
+                                 const std::string& request_id) override;
 
   api::NotificationPage notifications(long long user_id, bool unread_only, long long before, int limit) override;
   bool mark_notification_read(long long user_id, long long id, api::TimePoint now) override;

@@ -73,19 +73,22 @@ YearOpened open_year(soci::session& sql, int year, const std::string& initial_st
 void close_year(soci::session& sql, int year, const std::string& final_state, const YearChange& change) {
   soci::transaction tx(sql);
   auto existing = find_fiscal_year(sql, year);
-  if (!existing) throw engine::DomainError(fmt::format("fiscal year {} does not exist", year));
+  if (!existing) throw YearNotFound(fmt::format("fiscal year {} does not exist", year));
   // Sheet commands hold the year's row FOR SHARE: locking it here waits for those in flight and
   // keeps new ones out until the year is closed, so no sheet moves while we look.
   sql << "SELECT year FROM fiscal_year WHERE year = :year FOR UPDATE", soci::use(year, "year");
-  std::vector<std::string> pending;
+  existing = find_fiscal_year(sql, year);  // as it is now that nothing else moves it
+  if (existing->state == "closed") throw YearNotClosable(fmt::format("fiscal year {} is already closed", year), "closed", {});
+  std::vector<NotFinalSheet> pending;
   soci::rowset<soci::row> rows = (sql.prepare << sql_text("years/sheets_not_final.sql"), soci::use(year, "year"),
                                   soci::use(final_state, "final_state"));
-  for (const auto& r : rows) pending.push_back(fmt::format("sheet {} ({})", r.get<int>(0), r.get<std::string>(1)));
+  for (const auto& r : rows) pending.push_back({r.get<int>(0), r.get<std::string>(1)});
   if (!pending.empty()) {
     std::string list;
-    for (std::size_t i = 0; i < pending.size() && i < 20; ++i) list += "\n  " + pending[i];
+    for (std::size_t i = 0; i < pending.size() && i < 20; ++i) list += fmt::format("\n  sheet {} ({})", pending[i].sheet_no, pending[i].state);
     if (pending.size() > 20) list += fmt::format("\n  … and {} more", pending.size() - 20);
-    throw engine::DomainError(fmt::format("fiscal year {} cannot close: {} sheets are not {} yet:{}", year, pending.size(), final_state, list));
+    throw YearNotClosable(fmt::format("fiscal year {} cannot close: {} sheets are not {} yet:{}", year, pending.size(), final_state, list),
+                          existing->state, std::move(pending));
   }
   set_state(sql, year, "closed");
   year_event(sql, year, "close", {{"state", {{"before", existing->state}, {"after", "closed"}}}}, change);

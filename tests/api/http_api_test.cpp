@@ -107,9 +107,42 @@ class FakeBackend : public api::Backend {
   }
   bool end_session(const std::string& hash, api::TimePoint) override { return sessions.erase(hash) > 0; }
 
+  std::map<int, std::string> year_states{{2019, "closed"}, {2020, "open"}};
+  std::vector<std::string> closed_by;  // "login as grant (request id)" of each close
+
+  json::object year_json(int year) {
+    json::object by_state, by_grade;
+    long long n = 0;
+    for (const auto& [id, d] : store.sheets) {
+      const auto& s = d.state.sheet;
+      if (s.year != year) continue;
+      ++n;
+      by_state[s.state] = (by_state.contains(s.state) ? by_state[s.state].as_int64() : 0) + 1;
+      const std::string g = s.grade.value_or("none");
+      by_grade[g] = (by_grade.contains(g) ? by_grade[g].as_int64() : 0) + 1;
+    }
+    return {{"year", year},       {"label", year == 2019 ? "令和元年度" : "令和2年度"}, {"state", year_states.at(year)}, {"sheets", n},
+            {"retired", 0},       {"counts", json::object{{"by_state", std::move(by_state)}, {"by_grade", std::move(by_grade)}}}};
+  }
   json::array years() override {
-    return {json::object{{"year", 2020}, {"label", "令和2年度"}, {"state", "open"}, {"sheets", 2}, {"retired", 0},
-                         {"counts", json::object{{"by_state", json::object{{"draft", 2}}}, {"by_grade", json::object{{"none", 2}}}}}}};
+    check_up();
+    json::array out;
+    for (const auto& [year, state] : year_states) out.push_back(year_json(year));
+    return out;
+  }
+  json::object close_year(int year, const std::string& final_state, const std::string& actor, const std::string& grant,
+                          const std::string& request_id) override {
+    check_up();
+    if (!year_states.contains(year)) throw api::NotFound(fmt::format("no fiscal year {}", year));
+    if (year_states[year] == "closed") throw api::YearNotClosable("closed already", "closed", {});
+    std::vector<api::YearNotClosable::Sheet> pending;
+    for (const auto& [id, d] : store.sheets) {
+      if (d.state.sheet.year == year && d.state.sheet.state != final_state) pending.push_back({d.state.sheet.sheet_no, d.state.sheet.state});
+    }
+    if (!pending.empty()) throw api::YearNotClosable("not final", "open", std::move(pending));
+    year_states[year] = "closed";
+    closed_by.push_back(fmt::format("{} as {} ({})", actor, grant, request_id));
+    return year_json(year);
   }
   std::vector<api::SheetData> list_sheets(const api::SheetQuery& q) override {
     check_up();
@@ -603,6 +636,64 @@ TEST_F(HttpApiTest, MetricsStillAnswerWithoutTheDatabaseLeavingTheOutboxOut) {
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.raw.body().find("shinchoku_reminder_outbox{"), std::string::npos);
   EXPECT_NE(r.raw.body().find("shinchoku_reminders_sent_total 0"), std::string::npos);
+}
+
+TEST_F(HttpApiTest, YearsGiveTheDashboardLabelStateCountsAndWhetherTheYearCanClose) {
+  auto r = send(http::verb::get, "/api/v1/years", "", {bearer(login("tanaka"))});
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  const auto& items = r.body.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("label").as_string(), "令和元年度");
+  EXPECT_EQ(items[0].at("short_label").as_string(), "R1");
+  EXPECT_EQ(items[0].at("state").as_string(), "closed");
+  EXPECT_EQ(items[0].at("not_final").as_int64(), 0);
+  EXPECT_FALSE(items[0].at("closable").as_bool());
+  EXPECT_EQ(items[1].at("short_label").as_string(), "R2");
+  EXPECT_EQ(items[1].at("counts").at("by_state").at("draft").as_int64(), 2);
+  EXPECT_EQ(items[1].at("not_final").as_int64(), 2);
+  EXPECT_FALSE(items[1].at("closable").as_bool());
+}
+
+TEST_F(HttpApiTest, ClosingAYearIsForCoordinatorsAndAdminsWhenEverySheetIsFinal) {
+  const auto coord = bearer(login("coord"));
+  // 404 for an unknown year comes before 403.
+  EXPECT_EQ(send(http::verb::post, "/api/v1/years/2031/close", "", {bearer(login("tanaka"))}).status, 404u);
+  EXPECT_EQ(send(http::verb::post, "/api/v1/years/R2/close", "", {coord}).status, 404u);
+  for (const char* who : {"tanaka", "kacho", "audit"}) {
+    auto r = send(http::verb::post, "/api/v1/years/2020/close", "", {bearer(login(who))});
+    EXPECT_EQ(r.status, 403u) << who;
+  }
+  EXPECT_EQ(send(http::verb::post, "/api/v1/years/2020/close?now=1", "", {coord}).status, 400u);
+  auto busy = send(http::verb::post, "/api/v1/years/2020/close", "", {coord});
+  ASSERT_EQ(busy.status, 409u) << busy.raw.body();
+  EXPECT_EQ(busy.raw[http::field::content_type], "application/problem+json; charset=utf-8");
+  EXPECT_EQ(busy.body.at("not_final").as_int64(), 2);
+  EXPECT_EQ(busy.body.at("sheets").as_array().size(), 2u);
+  EXPECT_EQ(busy.body.at("sheets").at(0).at("sheet_no").as_int64(), 6);
+  EXPECT_NE(std::string(busy.body.at("detail_ja").as_string()).find("2件"), std::string::npos) << busy.raw.body();
+  EXPECT_TRUE(backend.closed_by.empty());
+
+  for (long long id : {2, 3}) backend.store.sheets[id].state.sheet.state = "accepted";
+  auto done = send(http::verb::post, "/api/v1/years/2020/close", "", {coord, {"X-Request-Id", "close-2020"}});
+  ASSERT_EQ(done.status, 200u) << done.raw.body();
+  EXPECT_EQ(done.body.at("year").as_int64(), 2020);
+  EXPECT_EQ(done.body.at("state").as_string(), "closed");
+  EXPECT_EQ(done.body.at("label").as_string(), "令和2年度");
+  EXPECT_FALSE(done.body.at("closable").as_bool());
+  EXPECT_EQ(backend.closed_by, (std::vector<std::string>{"coord as coordinator (close-2020)"}));
+
+  auto again = send(http::verb::post, "/api/v1/years/2020/close", "", {coord});
+  EXPECT_EQ(again.status, 409u);
+  EXPECT_EQ(again.body.at("year_state").as_string(), "closed");
+}
+
+TEST_F(HttpApiTest, ClosingAYearWithTheCookieNeedsTheCsrfHeader) {
+  auto r = send(http::verb::post, "/api/v1/session", R"({"login":"coord","password":"coord-secret-pass"})");
+  const std::string token(r.body.at("token").as_string());
+  EXPECT_EQ(send(http::verb::post, "/api/v1/years/2020/close", "", {{"Cookie", "shinchoku_session=" + token}}).status, 403u);
+  const std::string csrf(r.body.at("csrf_token").as_string());
+  EXPECT_EQ(send(http::verb::post, "/api/v1/years/2020/close", "", {{"Cookie", "shinchoku_session=" + token}, {"X-CSRF-Token", csrf}}).status,
+            409u);
 }
 
 // ---- the web UI's files (issue 7): served from memory with their security headers

@@ -30,6 +30,20 @@ class NotFound : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A fiscal year cannot close: sheets are not in the final state yet (listed), or it is
+// closed already: 409.
+class YearNotClosable : public std::runtime_error {
+ public:
+  struct Sheet {
+    int sheet_no = 0;
+    std::string state;
+  };
+  YearNotClosable(const std::string& what, std::string year_state, std::vector<Sheet> not_final)
+      : std::runtime_error(what), year_state(std::move(year_state)), not_final(std::move(not_final)) {}
+  std::string year_state;        // open | closed
+  std::vector<Sheet> not_final;  // by sheet number
+};
+
 struct UserInfo {
   long long id = 0;
   std::string login;
@@ -181,6 +195,13 @@ class Backend {
   // The pending C-grade items of the open years (of `year` when given), the longest pending
   // first; NotFound when `year` does not exist.
   virtual std::vector<PendingItem> pending_items(std::optional<int> year, TimePoint now) = 0;
+
+  // ---- fiscal years
+  // Closes the year as `shinchoku year close` does, audited as `actor` with `grant` (its text,
+  // "coordinator") and the request id; returns the year as years() gives it. Throws NotFound
+  // for an unknown year and YearNotClosable while a sheet is not final or when it is closed.
+  virtual boost::json::object close_year(int year, const std::string& final_state, const std::string& actor, const std::string& grant,
+                                         const std::string& request_id) = 0;
 
   // ---- the one command service
   virtual engine::Decision execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,

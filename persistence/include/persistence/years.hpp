@@ -9,6 +9,8 @@
 
 #include <soci/soci.h>
 
+#include "engine/errors.hpp"
+
 namespace persistence {
 
 struct YearChange {
@@ -27,7 +29,26 @@ struct YearOpened {
 // a year that exists and a year whose predecessor does not.
 YearOpened open_year(soci::session& sql, int year, const std::string& initial_state, const YearChange& change);
 
-// Closes `year`; refuses while a sheet that is not retired is not in `final_state`, naming them.
+// close_year's refusals, DomainErrors with what a caller needs to answer them (the HTTP API:
+// 404 and 409).
+class YearNotFound : public engine::DomainError {
+ public:
+  using engine::DomainError::DomainError;
+};
+struct NotFinalSheet {
+  int sheet_no = 0;
+  std::string state;
+};
+class YearNotClosable : public engine::DomainError {
+ public:
+  YearNotClosable(const std::string& what, std::string year_state, std::vector<NotFinalSheet> not_final)
+      : engine::DomainError(what), year_state(std::move(year_state)), not_final(std::move(not_final)) {}
+  std::string year_state;                // "open", or "closed" already
+  std::vector<NotFinalSheet> not_final;  // by sheet number; empty when the year is closed already
+};
+
+// Closes `year`; refuses while a sheet that is not retired is not in `final_state`, naming them
+// (YearNotClosable), an unknown year (YearNotFound) and a year that is closed already.
 void close_year(soci::session& sql, int year, const std::string& final_state, const YearChange& change);
 
 // Opens a closed year again (admins).
