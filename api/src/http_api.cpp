@@ -543,11 +543,15 @@ struct HttpApi::Impl {
   SheetData readable_sheet(const Ctx& ctx, long long id) {
     auto sheet = backend.sheet(id);
     if (!sheet) fail(http::status::not_found, "シートが見つかりません。", fmt::format("no sheet {}", id));
-    if (!may_read(sheet->state, ctx.actor(), workflow)) {
+    check_readable(ctx, id, sheet->state);
+    return std::move(*sheet);
+  }
+
+  void check_readable(const Ctx& ctx, long long id, const engine::SheetState& sheet) {
+    if (!may_read(sheet, ctx.actor(), workflow)) {
       fail(http::status::forbidden, "このシートはまだ公開されておらず、閲覧できるのは担当課・調整担当・監査担当だけです。",
            fmt::format("sheet {} is not yet {}: only its departments, coordinators, auditors and admins may read it", id, workflow.final_state));
     }
-    return std::move(*sheet);
   }
 
   Response sheet_response(const Ctx& ctx, const SheetData& d, http::status status = http::status::ok) {
@@ -782,41 +786,57 @@ struct HttpApi::Impl {
     return sheet_response(ctx, d);
   }
 
-  // Runs a command the way the status order of issue 5 wants: 403 and 428 before the engine's
-  // own order (403 → 412 → 409 → 422), and a body's unknown field (422) only after those.
-  Response run_command(Ctx& ctx, const SheetData& before, engine::Command command, const std::optional<ApiError>& deferred) {
-    const long long id = *before.state.sheet.id;
-    if (deferred) {
-      // Decide against the current row first, so that 403/412/409 win over the body's 422;
-      // but the body's own fault (an unknown field, a wrong type) is the 422 to report, not
-      // one about the sheet's values (a missing grade when submitting with "comment": 7).
-      try {
-        engine::decide(before.state, command, ctx.actor(), rules);
-      } catch (const engine::CommandError& e) {
-        if (e.refusal() != engine::Refusal::invalid_value) throw;
-      }
-      throw *deferred;
-    }
-    auto decision = backend.execute(engine::SheetRef{id, std::nullopt, std::nullopt}, command, ctx.actor(), ctx.request_id);
+  // Runs a command the way the status order of issue 5 wants, on the sheet as it is locked (one
+  // read, in the command's own transaction): 404 (no sheet), then `prepare`'s refusals on the
+  // locked sheet (403 may not read it, then the request's own 400/428/…), then the engine's
+  // order (403 → 412 → 409 → 422), and a body's unknown field (422) only after those.
+  Response run_command(Ctx& ctx, long long id, const std::function<engine::Command(const engine::SheetState&)>& prepare,
+                       const std::optional<ApiError>& deferred) {
+    auto decision = backend.execute(
+        engine::SheetRef{id, std::nullopt, std::nullopt},
+        [&](const engine::SheetState& before) {
+          check_readable(ctx, id, before);
+          engine::Command command = prepare(before);
+          if (deferred) {
+            // Decide against the current row first, so that 403/412/409 win over the body's 422;
+            // but the body's own fault (an unknown field, a wrong type) is the 422 to report, not
+            // one about the sheet's values (a missing grade when submitting with "comment": 7).
+            try {
+              engine::decide(before, command, ctx.actor(), rules);
+            } catch (const engine::CommandError& e) {
+              if (e.refusal() != engine::Refusal::invalid_value) throw;
+            }
+            throw *deferred;
+          }
+          return command;
+        },
+        ctx.actor(), ctx.request_id);
     if (!decision.changes.empty()) metrics.count_audit_event();
     spdlog::info("sheet {} ({} sheet {}): {} by {} as {} (request {})", id, decision.after.sheet.year, decision.after.sheet.sheet_no, decision.action,
                  ctx.login(), decision.grant_used, ctx.request_id);
-    SheetData after{decision.after, before.previous_grade, before.previous_next_steps};
+    SheetData after{decision.after, decision.after.previous_grade, decision.after.previous_next_steps};
     return sheet_response(ctx, after);
+  }
+
+  // The request's own faults are found before the sheet is read, but reported in the status
+  // order once it is locked: these run them and keep the first ApiError for later.
+  template <class F>
+  static std::optional<ApiError> fault_of(F&& f) {
+    try {
+      f();
+    } catch (const ApiError& e) {
+      return e;
+    }
+    return std::nullopt;
   }
 
   Response patch_sheet(Ctx& ctx) {
     const long long id = path_id(ctx);
-    SheetData before = readable_sheet(ctx, id);
     json::object body;
-    try {
-      body = body_object(ctx);
-    } catch (const ApiError&) {
-      // 403 (never allowed to edit this sheet) comes before 400.
-      if (!may_edit_ever(before.state, ctx.actor())) forbid_edit(id);
-      throw;
-    }
-    const int version = if_match(ctx);
+    const std::optional<ApiError> bad_body = fault_of([&] { body = body_object(ctx); });
+    int version = 0;
+    std::optional<ApiError> bad_version;
+    if (!bad_body) bad_version = fault_of([&] { version = if_match(ctx); });
     engine::EditFields edit;
     std::optional<ApiError> deferred;
     auto set_text = [&](std::string_view key, const json::value& v, std::optional<std::string>& out, bool nullable) {
@@ -838,7 +858,18 @@ struct HttpApi::Impl {
                             std::string(k), {}};
       }
     }
-    return run_command(ctx, before, engine::Command{edit, version, std::nullopt}, deferred);
+    return run_command(
+        ctx, id,
+        [&](const engine::SheetState& before) {
+          if (bad_body) {
+            // 403 (never allowed to edit this sheet) comes before 400.
+            if (!may_edit_ever(before, ctx.actor())) forbid_edit(id);
+            throw *bad_body;
+          }
+          if (bad_version) throw *bad_version;
+          return engine::Command{edit, version, std::nullopt};
+        },
+        deferred);
   }
 
   bool may_edit_ever(const engine::SheetState& s, const model::Actor& actor) {
@@ -858,37 +889,45 @@ struct HttpApi::Impl {
 
   Response post_transition(Ctx& ctx) {
     const long long id = path_id(ctx);
-    SheetData before = readable_sheet(ctx, id);
-    json::object body = body_object(ctx);
-    const int version = if_match(ctx);
     std::optional<ApiError> deferred;
     engine::Transition t;
     std::optional<std::string> comment;
-    const auto* action = body.if_contains("action");
-    if (!action || !action->is_string() || action->as_string().empty()) {
-      fail(http::status::unprocessable_entity, "action（操作名）を文字列で指定してください。", "action must be a non-empty string", "action");
-    }
-    t.action = std::string(action->as_string());
-    if (!workflow.find_action(t.action)) {
-      std::string names;
-      for (const auto& a : workflow.actions) names += (names.empty() ? "" : ", ") + a.name;
-      fail(http::status::unprocessable_entity, fmt::format("操作 {} はありません（{}）。", t.action, names),
-           fmt::format("unknown action {}; the workflow has {}", t.action, names), "action");
-    }
-    for (const auto& [k, v] : body) {
-      if (k == "action") continue;
-      if (k == "comment") {
-        if (v.is_string()) {
-          if (!v.as_string().empty()) comment = std::string(v.as_string());
-        } else if (!v.is_null() && !deferred) {
-          deferred = ApiError{http::status::unprocessable_entity, "comment は文字列で指定してください。", "comment must be a string or null", "comment", {}};
-        }
-      } else if (!deferred) {
-        deferred = ApiError{http::status::unprocessable_entity, fmt::format("不明な項目 {} があります。", std::string(k)),
-                            fmt::format("unknown field {}: a transition takes action and comment", std::string(k)), std::string(k), {}};
+    int version = 0;
+    const std::optional<ApiError> fault = fault_of([&] {
+      json::object body = body_object(ctx);
+      version = if_match(ctx);
+      const auto* action = body.if_contains("action");
+      if (!action || !action->is_string() || action->as_string().empty()) {
+        fail(http::status::unprocessable_entity, "action（操作名）を文字列で指定してください。", "action must be a non-empty string", "action");
       }
-    }
-    return run_command(ctx, before, engine::Command{t, version, comment}, deferred);
+      t.action = std::string(action->as_string());
+      if (!workflow.find_action(t.action)) {
+        std::string names;
+        for (const auto& a : workflow.actions) names += (names.empty() ? "" : ", ") + a.name;
+        fail(http::status::unprocessable_entity, fmt::format("操作 {} はありません（{}）。", t.action, names),
+             fmt::format("unknown action {}; the workflow has {}", t.action, names), "action");
+      }
+      for (const auto& [k, v] : body) {
+        if (k == "action") continue;
+        if (k == "comment") {
+          if (v.is_string()) {
+            if (!v.as_string().empty()) comment = std::string(v.as_string());
+          } else if (!v.is_null() && !deferred) {
+            deferred = ApiError{http::status::unprocessable_entity, "comment は文字列で指定してください。", "comment must be a string or null", "comment", {}};
+          }
+        } else if (!deferred) {
+          deferred = ApiError{http::status::unprocessable_entity, fmt::format("不明な項目 {} があります。", std::string(k)),
+                              fmt::format("unknown field {}: a transition takes action and comment", std::string(k)), std::string(k), {}};
+        }
+      }
+    });
+    return run_command(
+        ctx, id,
+        [&](const engine::SheetState&) {
+          if (fault) throw *fault;
+          return engine::Command{t, version, comment};
+        },
+        deferred);
   }
 
   Response get_sheet_history(Ctx& ctx) {

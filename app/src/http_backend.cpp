@@ -48,8 +48,11 @@ SessionPool::Lease SessionPool::lease() {
   if (!slot->open) {
     try {
       if (slot->sql.get_backend() != nullptr) slot->sql.close();
+      slot->store.reset();
+      slot->prepared.reset();
       persistence::open_session(slot->sql, url_, connect_timeout_seconds_);
-      slot->store = std::make_unique<persistence::PgSheetStore>(slot->sql);
+      slot->prepared = std::make_unique<persistence::PreparedStatements>(slot->sql);
+      slot->store = std::make_unique<persistence::PgSheetStore>(*slot->prepared);
       slot->open = true;
     } catch (const std::exception& e) {
       throw api::Unavailable(e.what());
@@ -63,6 +66,7 @@ bool SessionPool::check_broken(Slot& slot) {
   if (backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK) {
     slot.open = false;
     slot.store.reset();
+    slot.prepared.reset();
     return true;
   }
   return false;
@@ -163,7 +167,7 @@ std::optional<api::LiveSession> PgBackend::touch_session(const std::string& toke
     // The last use is written at most every 1/60 of the idle limit: idle expiry stays exact to
     // within that, and most requests read without writing.
     const int touch_every = settings_.session_idle_seconds / 60;
-    auto live = persistence::touch_http_session(s.sql, token_hash_hex, now, settings_.session_idle_seconds, touch_every);
+    auto live = persistence::touch_http_session(*s.prepared, token_hash_hex, now, settings_.session_idle_seconds, touch_every);
     if (!live) return std::nullopt;
     api::UserInfo user{live->user_id, live->login, live->display_name, true, {live->login, {}}};
     for (const auto& g : live->grants) user.actor.grants.push_back({g.role, g.department_name, g.department_code});
@@ -242,7 +246,7 @@ std::vector<api::SheetData> PgBackend::list_sheets(const api::SheetQuery& q) {
 
 std::optional<api::SheetData> PgBackend::sheet(long long id) {
   return with_session([&](SessionPool::Slot& s) -> std::optional<api::SheetData> {
-    auto d = persistence::find_sheet(s.sql, {id, std::nullopt, std::nullopt});
+    auto d = persistence::find_sheet(*s.prepared, id);
     if (!d) return std::nullopt;
     return data_of(std::move(*d));
   });
@@ -357,11 +361,11 @@ std::vector<api::PendingItem> PgBackend::pending_items(std::optional<int> year, 
   });
 }
 
-engine::Decision PgBackend::execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,
-                                    const std::string& request_id) {
+engine::Decision PgBackend::execute(const engine::SheetRef& ref, const engine::CommandService::Prepare& prepare,
+                                    const model::Actor& actor, const std::string& request_id) {
   return with_session([&](SessionPool::Slot& s) {
     engine::CommandService service(*s.store, settings_.rules);
-    return service.execute(ref, command, actor, request_id);
+    return service.execute(ref, prepare, actor, request_id);
   });
 }
 

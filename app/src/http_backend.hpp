@@ -26,6 +26,9 @@ class SessionPool {
  public:
   struct Slot {
     soci::session sql;
+    // The statements kept prepared on this connection (the session touch, the sheet read, the
+    // sheet store's), and the store on them; made again when the slot reconnects.
+    std::unique_ptr<persistence::PreparedStatements> prepared;
     std::unique_ptr<persistence::PgSheetStore> store;
     bool open = false;
   };
@@ -104,7 +107,7 @@ class PgBackend : public api::Backend {
   bool mark_notification_read(long long user_id, long long id, api::TimePoint now) override;
   std::vector<api::PendingItem> pending_items(std::optional<int> year, api::TimePoint now) override;
 
-  engine::Decision execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,
+  engine::Decision execute(const engine::SheetRef& ref, const engine::CommandService::Prepare& prepare, const model::Actor& actor,
                            const std::string& request_id) override;
 
   std::string readiness() override;

@@ -1,5 +1,6 @@
 -- The floor for GET /api/v1/sheets/{id} (bench/http-bench.sh): the query that reads a sheet
--- (persistence/sql/sheet_store/select_sheet.sql), by id, over the same ids as wrk.
+-- (persistence/sql/sheet_store/select_sheet_by_id.sql, which the server keeps prepared per
+-- pooled connection), by id, over the same ids as wrk.
 --   pgbench -n -M prepared -c C -j 2 -T 10 -D first_id=ID -D count=N -f bench/pgbench/get_sheet.sql
 \set id :first_id + random(0, :count - 1)
 SELECT s.id, s.fiscal_year, s.sheet_no, m.key, s.grade, s.state,

@@ -201,12 +201,17 @@ bool may_edit(const SheetState& sheet, const model::Actor& actor, const Rules& r
 }
 
 Decision CommandService::execute(const SheetRef& ref, const Command& command, const model::Actor& actor, const std::string& request_id) {
+  return execute(ref, [&](const SheetState&) { return command; }, actor, request_id);
+}
+
+Decision CommandService::execute(const SheetRef& ref, const Prepare& prepare, const model::Actor& actor, const std::string& request_id) {
   auto uow = store_.begin();
   auto sheet = uow->lock_sheet(ref);
   if (!sheet) {
     throw CommandError(Refusal::not_found, ref.id ? fmt::format("sheet id {} does not exist", *ref.id)
                                                   : fmt::format("sheet {} of {} does not exist", ref.sheet_no.value_or(0), ref.year.value_or(0)));
   }
+  const Command command = prepare(*sheet);
   Decision d = decide(*sheet, command, actor, rules_);
   if (d.changes.empty()) return d;  // nothing changed: nothing to write, no event
   AuditEntry entry{*sheet->sheet.id, actor.login, d.grant_used, d.action, d.changes, command.comment, request_id};

@@ -18,24 +18,22 @@ void create_http_session(soci::session& sql, const NewHttpSession& s) {
       soci::use(s.csrf_token, "csrf_token"), soci::use(now, "now"), soci::use(expires, "expires_at"), soci::use(s.client, "client");
 }
 
-std::optional<LiveHttpSession> touch_http_session(soci::session& sql, const std::string& token_hash_hex, TimePoint now,
+std::optional<LiveHttpSession> touch_http_session(PreparedStatements& statements, const std::string& token_hash_hex, TimePoint now,
                                                   int idle_seconds, int touch_seconds) {
-  const std::string at = format_utc(now);
-  // A one-time statement: one round trip, where a prepared rowset takes three.
-  soci::row r;
-  sql << sql_text("http_sessions/touch_session.sql"), soci::use(token_hash_hex, "token_hash"), soci::use(at, "now"),
-      soci::use(idle_seconds, "idle_seconds"), soci::use(touch_seconds, "touch_seconds"), soci::into(r);
-  if (!sql.got_data()) return std::nullopt;
-  LiveHttpSession live{r.get<long long>(0), r.get<std::string>(1), r.get<std::string>(2), r.get<std::string>(3),
-                       r.get<std::string>(4), r.get<std::string>(5), {}};
-  const auto grants = boost::json::parse(r.get<std::string>(6));
+  const std::string at = format_utc(now), idle = std::to_string(idle_seconds), touch = std::to_string(touch_seconds);
+  const char* values[] = {token_hash_hex.c_str(), at.c_str(), idle.c_str(), touch.c_str()};
+  PgResult r = statements.execute("http_sessions/touch_session.sql", 4, values, PGRES_TUPLES_OK);
+  if (PQntuples(r.get()) == 0) return std::nullopt;
+  auto text = [&](int col) { return std::string(PQgetvalue(r.get(), 0, col), static_cast<std::size_t>(PQgetlength(r.get(), 0, col))); };
+  LiveHttpSession live{std::stoll(text(0)), text(1), text(2), text(3), text(4), text(5), {}};
+  const auto grants = boost::json::parse(text(6));
   for (const auto& g : grants.as_array()) {
     const auto& o = g.as_object();
-    auto text = [&](const char* key) -> std::optional<std::string> {
+    auto optional_text = [&](const char* key) -> std::optional<std::string> {
       const auto& v = o.at(key);
       return v.is_string() ? std::optional<std::string>(std::string(v.as_string())) : std::nullopt;
     };
-    live.grants.push_back({std::string(o.at("role").as_string()), text("code"), text("name")});
+    live.grants.push_back({std::string(o.at("role").as_string()), optional_text("code"), optional_text("name")});
   }
   return live;
 }

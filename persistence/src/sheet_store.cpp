@@ -1,16 +1,11 @@
 #include "persistence/sheet_store.hpp"
 
-#include <soci/postgresql/soci-postgresql.h>
-
-#include <array>
-#include <atomic>
 #include <charconv>
-#include <cstring>
 
 #include <fmt/format.h>
 
 #include "persistence/audit.hpp"
-#include "persistence/connection.hpp"
+#include "persistence/prepared.hpp"
 #include "pg_array.hpp"
 #include "sql_files.hpp"
 
@@ -60,17 +55,7 @@ engine::SheetState sheet_state_of(const soci::row& r) {
   return s;
 }
 
-// ---- libpq on the session's connection (SOCI 4.0 deallocates every statement it prepares) ----
-
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
-
-PGconn* connection_of(soci::session& sql) {
-  if (sql.get_backend() == nullptr || sql.get_backend_name() != "postgresql") return nullptr;
-  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
-}
+// ---- libpq, on the statements kept prepared on the session's connection (prepared.hpp) ----
 
 std::string_view field(const PGresult* r, int col) {
   return {PQgetvalue(r, 0, col), static_cast<std::size_t>(PQgetlength(r, 0, col))};
@@ -84,7 +69,12 @@ T integer(const PGresult* r, int col) {
   return v;
 }
 
-// lock_sheet_by_*.sql's row, as sheet_state_of reads SOCI's.
+std::optional<std::string> optional_text(const PGresult* r, int col) {
+  if (PQgetisnull(r, 0, col)) return std::nullopt;
+  return std::string(field(r, col));
+}
+
+// The row of lock_sheet_by_*.sql or select_sheet_by_id.sql, as sheet_state_of reads SOCI's.
 engine::SheetState sheet_state_of(const PGresult* r) {
   engine::SheetState s;
   auto& sh = s.sheet;
@@ -92,7 +82,7 @@ engine::SheetState sheet_state_of(const PGresult* r) {
   sh.year = integer<int>(r, 1);
   sh.sheet_no = integer<int>(r, 2);
   sh.measure_key = std::string(field(r, 3));
-  if (!PQgetisnull(r, 0, 4)) sh.grade = std::string(field(r, 4));
+  sh.grade = optional_text(r, 4);
   sh.state = std::string(field(r, 5));
   sh.departments = parse_pg_array(field(r, 6));
   sh.actions = std::string(field(r, 7));
@@ -102,81 +92,17 @@ engine::SheetState sheet_state_of(const PGresult* r) {
   s.retired = integer<int>(r, 11) != 0;
   s.year_open = integer<int>(r, 12) != 0;
   read_last_actors(s, field(r, 13));
+  s.previous_grade = optional_text(r, 14);
+  s.previous_next_steps = optional_text(r, 15);
   return s;
 }
 
-// A failed libpq call as SOCI reports a database error (same type, same SQLSTATE), so callers
-// that catch soci::soci_error or look at the SQLSTATE see no difference.
-[[noreturn]] void throw_database_error(PGconn* conn, const PGresult* r, std::string_view query) {
-  std::string reason = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn);
-  while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  if (state == nullptr || std::strlen(state) != 5) state = PQstatus(conn) == CONNECTION_OK ? "XX000" : "08006";
-  throw soci::postgresql_soci_error(fmt::format("{}: {}", query, reason), state);
-}
+constexpr const char* kLockById = "sheet_store/lock_sheet_by_id.sql";
+constexpr const char* kLockByNumber = "sheet_store/lock_sheet_by_number.sql";
+constexpr const char* kSave = "sheet_store/save_sheet.sql";
+constexpr const char* kSelectById = "sheet_store/select_sheet_by_id.sql";
 
 }  // namespace
-
-// The store's statements, prepared on first use on the connection they were prepared on. Names
-// are unique per store, so two stores on one session never collide.
-struct PgSheetStore::Statements {
-  enum Id { lock_by_id, lock_by_number, save, count };
-  static constexpr std::array<const char*, count> files = {"sheet_store/lock_sheet_by_id.sql", "sheet_store/lock_sheet_by_number.sql",
-                                                           "sheet_store/save_sheet.sql"};
-  std::array<std::string, count> names;
-  std::array<bool, count> prepared{};
-  PGconn* conn = nullptr;  // the connection the statements were prepared on, and its server process
-  int backend_pid = 0;
-
-  Statements() {
-    static std::atomic<unsigned long long> stores{0};
-    const unsigned long long n = ++stores;
-    for (std::size_t i = 0; i < count; ++i) names[i] = fmt::format("shinchoku_sheet_store_{}_{}", n, i);
-  }
-
-  // The session's connection now. A new connection (SOCI's reconnect makes a new PGconn, and a
-  // new server process) has none of the statements: they are prepared again on first use.
-  PGconn* connection(soci::session& sql) {
-    PGconn* c = connection_of(sql);
-    if (c == nullptr) throw DatabaseError("the sheet store needs an open PostgreSQL session");
-    const int pid = PQbackendPID(c);
-    if (c != conn || pid != backend_pid) {
-      conn = c;
-      backend_pid = pid;
-      prepared.fill(false);
-    }
-    return c;
-  }
-
-  Result execute(soci::session& sql, Id id, int n_params, const char* const* values, ExecStatusType expected) {
-    PGconn* c = connection(sql);
-    if (!prepared[id]) {
-      Result r(PQprepare(c, names[id].c_str(), sql_text(files[id]).c_str(), 0, nullptr));
-      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw_database_error(c, r.get(), files[id]);
-      prepared[id] = true;
-    }
-    Result r(PQexecPrepared(c, names[id].c_str(), n_params, values, nullptr, nullptr, 0));
-    if (PQresultStatus(r.get()) != expected) {
-      const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-      // The server no longer has it (DISCARD ALL, DEALLOCATE ALL): prepare it again next time.
-      if (state != nullptr && std::string_view(state) == "26000") prepared[id] = false;
-      throw_database_error(c, r.get(), files[id]);
-    }
-    return r;
-  }
-
-  // Frees the statements on the server when it can do so without disturbing anything: same
-  // connection, no transaction open. Otherwise they go with the connection.
-  void release(soci::session& sql) noexcept {
-    PGconn* c = connection_of(sql);
-    if (c == nullptr || c != conn || PQbackendPID(c) != backend_pid || PQtransactionStatus(c) != PQTRANS_IDLE) return;
-    std::string text;
-    for (std::size_t i = 0; i < count; ++i) {
-      if (prepared[i]) text += fmt::format("DEALLOCATE {};", names[i]);
-    }
-    if (!text.empty()) PQclear(PQexec(c, text.c_str()));
-  }
-};
 
 namespace {
 
@@ -185,24 +111,25 @@ SheetDetails details_of(const soci::row& r) {
   SheetDetails d{sheet_state_of(r), std::nullopt, std::nullopt};
   if (r.get_indicator(14) == soci::i_ok) d.previous_grade = r.get<std::string>(14);
   if (r.get_indicator(15) == soci::i_ok) d.previous_next_steps = r.get<std::string>(15);
+  d.state.previous_grade = d.previous_grade;
+  d.state.previous_next_steps = d.previous_next_steps;
   return d;
 }
 
 class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
  public:
-  PgSheetUnitOfWork(soci::session& sql, PgSheetStore::Statements& statements) : sql_(sql), statements_(statements), tx_(sql) {}
+  explicit PgSheetUnitOfWork(PreparedStatements& statements) : statements_(statements), tx_(statements.session()) {}
 
   std::optional<engine::SheetState> lock_sheet(const engine::SheetRef& ref) override {
-    using S = PgSheetStore::Statements;
-    Result r;
+    PgResult r;
     if (ref.id.value_or(0) > 0) {
       const std::string id = std::to_string(*ref.id);
       const char* values[] = {id.c_str()};
-      r = statements_.execute(sql_, S::lock_by_id, 1, values, PGRES_TUPLES_OK);
+      r = statements_.execute(kLockById, 1, values, PGRES_TUPLES_OK);
     } else {
       const std::string year = std::to_string(ref.year.value_or(0)), sheet_no = std::to_string(ref.sheet_no.value_or(0));
       const char* values[] = {year.c_str(), sheet_no.c_str()};
-      r = statements_.execute(sql_, S::lock_by_number, 2, values, PGRES_TUPLES_OK);
+      r = statements_.execute(kLockByNumber, 2, values, PGRES_TUPLES_OK);
     }
     if (PQntuples(r.get()) == 0) return std::nullopt;
     return sheet_state_of(r.get());
@@ -232,7 +159,7 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
                             changes_text.c_str(),
                             entry.comment ? entry.comment->c_str() : nullptr,
                             entry.request_id.c_str()};
-    Result r = statements_.execute(sql_, PgSheetStore::Statements::save, static_cast<int>(std::size(values)), values, PGRES_COMMAND_OK);
+    PgResult r = statements_.execute(kSave, static_cast<int>(std::size(values)), values, PGRES_COMMAND_OK);
     if (std::string_view(PQcmdTuples(r.get())) != "1") {
       throw engine::CommandError(engine::Refusal::conflict, fmt::format("sheet {} changed while the command ran", s.sheet_no));
     }
@@ -241,8 +168,7 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
   void commit() override { tx_.commit(); }
 
  private:
-  soci::session& sql_;
-  PgSheetStore::Statements& statements_;
+  PreparedStatements& statements_;
   soci::transaction tx_;
 };
 
@@ -257,6 +183,17 @@ std::optional<SheetDetails> find_sheet(soci::session& sql, const engine::SheetRe
       soci::into(r);
   if (!sql.got_data()) return std::nullopt;
   return details_of(r);
+}
+
+std::optional<SheetDetails> find_sheet(PreparedStatements& statements, long long id) {
+  const std::string id_text = std::to_string(id);
+  const char* values[] = {id_text.c_str()};
+  PgResult r = statements.execute(kSelectById, 1, values, PGRES_TUPLES_OK);
+  if (PQntuples(r.get()) == 0) return std::nullopt;
+  SheetDetails d{sheet_state_of(r.get()), std::nullopt, std::nullopt};
+  d.previous_grade = d.state.previous_grade;
+  d.previous_next_steps = d.state.previous_next_steps;
+  return d;
 }
 
 std::vector<SheetDetails> find_sheets(soci::session& sql, const std::vector<long long>& ids) {
@@ -303,10 +240,12 @@ std::vector<long long> measure_sheet_ids(soci::session& sql, const std::string& 
 }
 
 
-PgSheetStore::PgSheetStore(soci::session& sql) : sql_(sql), statements_(std::make_unique<Statements>()) {}
+PgSheetStore::PgSheetStore(soci::session& sql) : owned_(std::make_unique<PreparedStatements>(sql)), statements_(*owned_) {}
 
-PgSheetStore::~PgSheetStore() { statements_->release(sql_); }
+PgSheetStore::PgSheetStore(PreparedStatements& statements) : statements_(statements) {}
 
-std::unique_ptr<engine::SheetUnitOfWork> PgSheetStore::begin() { return std::make_unique<PgSheetUnitOfWork>(sql_, *statements_); }
+PgSheetStore::~PgSheetStore() = default;
+
+std::unique_ptr<engine::SheetUnitOfWork> PgSheetStore::begin() { return std::make_unique<PgSheetUnitOfWork>(statements_); }
 
 }  // namespace persistence

@@ -37,7 +37,10 @@ class MemoryStore : public engine::SheetStore {
     std::optional<engine::SheetState> lock_sheet(const engine::SheetRef& ref) override {
       auto it = s_.sheets.find(ref.id.value_or(0));
       if (it == s_.sheets.end()) return std::nullopt;
-      return it->second.state;
+      engine::SheetState locked = it->second.state;
+      locked.previous_grade = it->second.previous_grade;
+      locked.previous_next_steps = it->second.previous_next_steps;
+      return locked;
     }
     void save(const engine::SheetState& after, int expected_version, const engine::AuditEntry& entry) override {
       auto& row = s_.sheets.at(*after.sheet.id);
@@ -189,10 +192,11 @@ class FakeBackend : public api::Backend {
     if (out.empty()) throw api::NotFound(fmt::format("no fiscal year {}", year));
     return out;
   }
-  engine::Decision execute(const engine::SheetRef& ref, const engine::Command& c, const model::Actor& a, const std::string& rid) override {
+  engine::Decision execute(const engine::SheetRef& ref, const engine::CommandService::Prepare& prepare, const model::Actor& a,
+                           const std::string& rid) override {
     check_up();
     engine::CommandService service(store, rules_);
-    return service.execute(ref, c, a, rid);
+    return service.execute(ref, prepare, a, rid);
   }
   std::string readiness() override { return database_down ? "database down" : not_ready; }
   api::PoolStats pool_stats() override { return {4, 0, 0}; }

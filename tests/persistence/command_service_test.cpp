@@ -259,3 +259,52 @@ TEST_F(CommandService, OneLongLivedStoreSurvivesManyCommandsASecondStoreAndAReco
   auto report = verify();
   EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
 }
+
+// One registry of prepared statements per session, shared by the sheet store and the sheet read:
+// the lock brings last year's values as the read does (a command's answer needs no second read),
+// and a command whose `prepare` refuses on the locked sheet writes nothing.
+TEST_F(CommandService, TheLockReadsWhatTheSheetReadGivesAndPrepareMayRefuse) {
+  {
+    soci::session owner;
+    persistence::open_session(owner, db.owner_url());
+    owner << "UPDATE sheet SET previous_grade = 'B', previous_next_steps = '前年度の方針' WHERE id = " << sheet_id;
+  }
+  soci::session sql;
+  persistence::open_session(sql, db.app_url());
+  persistence::PreparedStatements prepared(sql);
+  persistence::PgSheetStore store(prepared);
+  engine::CommandService service(store, {kWorkflow, kGrades, true});
+
+  for (int i = 0; i < 7; ++i) {  // past PostgreSQL's switch to a generic plan
+    auto by_id = persistence::find_sheet(prepared, sheet_id);
+    ASSERT_TRUE(by_id);
+    EXPECT_EQ(by_id->previous_grade, "B");
+    EXPECT_EQ(by_id->previous_next_steps, "前年度の方針");
+    EXPECT_EQ(by_id->state.previous_grade, "B");
+    EXPECT_EQ(by_id->state.sheet.version, current().sheet.version);
+  }
+  EXPECT_FALSE(persistence::find_sheet(prepared, sheet_id + 1000));
+
+  const int version = current().sheet.version;
+  EXPECT_THROW(service.execute(
+                   {sheet_id, std::nullopt, std::nullopt},
+                   [&](const engine::SheetState& locked) -> Command {
+                     EXPECT_EQ(locked.previous_next_steps, "前年度の方針");
+                     throw std::runtime_error("refused before the decision");
+                   },
+                   staff, "t-refused"),
+               std::runtime_error);
+  EXPECT_EQ(current().sheet.version, version);
+
+  auto d = service.execute(
+      {sheet_id, std::nullopt, std::nullopt}, [&](const engine::SheetState& locked) { return edit_all(locked.sheet.version, "A", "prepared"); },
+      staff, "t-prepared");
+  EXPECT_EQ(d.after.previous_grade, "B");
+  EXPECT_EQ(d.after.previous_next_steps, "前年度の方針");
+  EXPECT_EQ(d.after.sheet.version, version + 1);
+  EXPECT_EQ(persistence::find_sheet(prepared, sheet_id)->state.sheet.actions, "取組:prepared");
+  sql.reconnect();  // a new connection: the shared statements are prepared again
+  EXPECT_EQ(persistence::find_sheet(prepared, sheet_id)->state.sheet.version, version + 1);
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
+}

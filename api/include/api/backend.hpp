@@ -204,7 +204,10 @@ class Backend {
                                          const std::string& request_id) = 0;
 
   // ---- the one command service
-  virtual engine::Decision execute(const engine::SheetRef& ref, const engine::Command& command, const model::Actor& actor,
+  // One transaction: the sheet is locked and read (with last year's values), `prepare` makes
+  // the command from it or refuses by throwing (nothing is written then), the engine decides,
+  // the sheet and its event are written. engine::CommandError(not_found) without such a sheet.
+  virtual engine::Decision execute(const engine::SheetRef& ref, const engine::CommandService::Prepare& prepare, const model::Actor& actor,
                                    const std::string& request_id) = 0;
 
   // ---- operations

@@ -2,6 +2,7 @@
 // The workflow's pure decision (DESIGN.md §3, STYLE.md house rule 4): given a sheet, a command
 // and who sends it, decide the new sheet and what changed — or refuse, saying why. No I/O:
 // the command service below loads and writes through ports.
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,10 @@ struct SheetState {
   bool retired = false;
   bool year_open = true;
   std::map<std::string, std::string> last_actors;  // action -> login of who fired it last
+  // Last year's grade and 今後の方針, shown beside the sheet (read with it, so that a command's
+  // answer needs no second read); no decision looks at them.
+  std::optional<std::string> previous_grade{};
+  std::optional<std::string> previous_next_steps{};
 };
 
 // Why a command was refused; the HTTP API maps these to status codes, the CLI to exit 1.
@@ -127,7 +132,14 @@ class SheetStore {
 class CommandService {
  public:
   CommandService(SheetStore& store, Rules rules) : store_(store), rules_(rules) {}
+  // Locks the sheet (not_found when there is none), decides, writes the sheet and its event,
+  // commits: one transaction.
   Decision execute(const SheetRef& ref, const Command& command, const model::Actor& actor, const std::string& request_id);
+  // The same, with the command made from the sheet as it was locked: `prepare` sees it before
+  // the decision and may refuse by throwing (nothing is written then). For a caller whose own
+  // checks come first and need the sheet (the HTTP API's status order), without a second read.
+  using Prepare = std::function<Command(const SheetState& locked)>;
+  Decision execute(const SheetRef& ref, const Prepare& prepare, const model::Actor& actor, const std::string& request_id);
   const Rules& rules() const { return rules_; }
 
  private:

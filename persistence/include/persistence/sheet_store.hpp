@@ -7,29 +7,30 @@
 #include <soci/soci.h>
 
 #include "engine/sheet_commands.hpp"
+#include "persistence/prepared.hpp"
 
 namespace persistence {
 
-// Keeps its statements prepared on the session's connection for its own lifetime (libpq named
-// prepared statements: parsed once, planned once PostgreSQL settles on a generic plan, never
-// deallocated between commands), so a command is four round trips: BEGIN, the lock, the
-// sheet's update with its event in one statement, COMMIT. Meant to live as long as its session
-// (one per pooled session); it must not outlive the session. When the session reconnects, the
-// statements are prepared again on the new connection before their next use. Not thread-safe,
-// like the session.
+// Keeps its statements prepared on the session's connection (PreparedStatements: libpq named
+// prepared statements, parsed once, planned once PostgreSQL settles on a generic plan, never
+// deallocated between commands), so a command is four round trips: BEGIN, the lock (which
+// also reads last year's values), the sheet's update with its event in one statement, COMMIT.
+// Made on a session it keeps a registry of its own; made on a registry (one per pooled
+// session, shared with the session's other statements) it uses that one. It must not outlive
+// the session or the registry. When the session reconnects, the statements are prepared again
+// on the new connection before their next use. Not thread-safe, like the session.
 class PgSheetStore : public engine::SheetStore {
  public:
   explicit PgSheetStore(soci::session& sql);
+  explicit PgSheetStore(PreparedStatements& statements);
   ~PgSheetStore() override;
   PgSheetStore(const PgSheetStore&) = delete;
   PgSheetStore& operator=(const PgSheetStore&) = delete;
   std::unique_ptr<engine::SheetUnitOfWork> begin() override;
 
-  struct Statements;  // the prepared statements and the connection they belong to
-
  private:
-  soci::session& sql_;
-  std::unique_ptr<Statements> statements_;
+  std::unique_ptr<PreparedStatements> owned_;
+  PreparedStatements& statements_;
 };
 
 // A sheet as it is now, without locking it, with last year's grade and 今後の方針 for reference.
@@ -39,6 +40,9 @@ struct SheetDetails {
   std::optional<std::string> previous_next_steps;
 };
 std::optional<SheetDetails> find_sheet(soci::session& sql, const engine::SheetRef& ref);
+// The same by id, on a statement kept prepared (select_sheet_by_id.sql): one round trip, no
+// planning once the connection has run it a few times.
+std::optional<SheetDetails> find_sheet(PreparedStatements& statements, long long id);
 // The sheets with these ids, by year and sheet number (unknown ids are left out).
 std::vector<SheetDetails> find_sheets(soci::session& sql, const std::vector<long long>& ids);
 

@@ -1,0 +1,85 @@
+#include "persistence/prepared.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <atomic>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "persistence/connection.hpp"
+#include "sql_files.hpp"
+
+namespace persistence {
+
+namespace {
+
+PGconn* connection_of(soci::session& sql) {
+  if (sql.get_backend() == nullptr || sql.get_backend_name() != "postgresql") return nullptr;
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+}
+
+}  // namespace
+
+void throw_database_error(PGconn* conn, const PGresult* r, std::string_view query) {
+  std::string reason = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  if (state == nullptr || std::strlen(state) != 5) state = PQstatus(conn) == CONNECTION_OK ? "XX000" : "08006";
+  throw soci::postgresql_soci_error(fmt::format("{}: {}", query, reason), state);
+}
+
+PreparedStatements::PreparedStatements(soci::session& sql) : sql_(sql) {
+  static std::atomic<unsigned long long> registries{0};
+  serial_ = ++registries;
+}
+
+PreparedStatements::~PreparedStatements() {
+  PGconn* c = connection_of(sql_);
+  if (c == nullptr || c != conn_ || PQbackendPID(c) != backend_pid_ || PQtransactionStatus(c) != PQTRANS_IDLE) return;
+  std::string text;
+  for (const auto& s : statements_) {
+    if (s.prepared) text += fmt::format("DEALLOCATE {};", s.name);
+  }
+  if (!text.empty()) PQclear(PQexec(c, text.c_str()));
+}
+
+PGconn* PreparedStatements::connection() {
+  PGconn* c = connection_of(sql_);
+  if (c == nullptr) throw DatabaseError("prepared statements need an open PostgreSQL session");
+  const int pid = PQbackendPID(c);
+  if (c != conn_ || pid != backend_pid_) {
+    conn_ = c;
+    backend_pid_ = pid;
+    for (auto& s : statements_) s.prepared = false;
+  }
+  return c;
+}
+
+PreparedStatements::Statement& PreparedStatements::statement(std::string_view file) {
+  for (auto& s : statements_) {
+    if (s.file == file) return s;
+  }
+  sql_text(file);  // a name that was not embedded is a build mistake: say so now
+  statements_.push_back({std::string(file), fmt::format("shinchoku_{}_{}", serial_, statements_.size()), false});
+  return statements_.back();
+}
+
+PgResult PreparedStatements::execute(std::string_view file, int n_values, const char* const* values, ExecStatusType expected) {
+  PGconn* c = connection();
+  Statement& s = statement(file);
+  if (!s.prepared) {
+    PgResult r(PQprepare(c, s.name.c_str(), sql_text(file).c_str(), 0, nullptr));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw_database_error(c, r.get(), file);
+    s.prepared = true;
+  }
+  PgResult r(PQexecPrepared(c, s.name.c_str(), n_values, values, nullptr, nullptr, 0));
+  if (PQresultStatus(r.get()) != expected) {
+    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    if (state != nullptr && std::string_view(state) == "26000") s.prepared = false;
+    throw_database_error(c, r.get(), file);
+  }
+  return r;
+}
+
+}  // namespace persistence
