@@ -87,8 +87,9 @@ void close_year(soci::session& sql, int year, const std::string& final_state, co
     std::string list;
     for (std::size_t i = 0; i < pending.size() && i < 20; ++i) list += fmt::format("\n  sheet {} ({})", pending[i].sheet_no, pending[i].state);
     if (pending.size() > 20) list += fmt::format("\n  … and {} more", pending.size() - 20);
-    throw YearNotClosable(fmt::format("fiscal year {} cannot close: {} sheets are not {} yet:{}", year, pending.size(), final_state, list),
-                          existing->state, std::move(pending));
+    // The message first: the list is moved into the exception.
+    std::string what = fmt::format("fiscal year {} cannot close: {} sheets are not {} yet:{}", year, pending.size(), final_state, list);
+    throw YearNotClosable(what, existing->state, std::move(pending));
   }
   set_state(sql, year, "closed");
   year_event(sql, year, "close", {{"state", {{"before", existing->state}, {"after", "closed"}}}}, change);
