@@ -79,7 +79,8 @@ export SHINCHOKU_DATABASE_OWNER_URL="${SHINCHOKU_DATABASE_OWNER_URL%/*}/$SCRATCH
 CONFIG="$OUT/bench.toml"
 sed -e "s/^pool_size = .*/pool_size = $POOL/" -e "s/^worker_threads = .*/worker_threads = $WORKERS/" \
     -e 's/^level = .*/level = "warn"/' -e "s|= \"honjo/|= \"$TOP/config/honjo/|" \
-    -e "s|= \"workflows/|= \"$TOP/config/workflows/|" "$TOP/config/shinchoku.toml" > "$CONFIG"
+    -e "s|= \"workflows/|= \"$TOP/config/workflows/|" -e "s|= \"holidays/|= \"$TOP/config/holidays/|" \
+    "$TOP/config/shinchoku.toml" > "$CONFIG"
 export SHINCHOKU_CONFIG="$CONFIG"
 say "setting up $SCRATCH"
 {
