@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "toml_support.hpp"
@@ -179,7 +180,7 @@ model::Workflow load_workflow(const std::filesystem::path& file) {
   Reader r(file);
   const auto& root = r.root();
   r.only_keys(root, "the workflow",
-              {"name", "initial_state", "final_state", "departmental_roles", "state", "action", "edit", "separation"});
+              {"name", "initial_state", "final_state", "departmental_roles", "role_labels", "state", "action", "edit", "separation"});
 
   model::Workflow w;
   Lines lines;
@@ -239,6 +240,21 @@ model::Workflow load_workflow(const std::filesystem::path& file) {
     at.then = r.string(*t, "then", "[[separation]]", true, s.then);
     w.separations.push_back(std::move(s));
     lines.separations.push_back(at);
+  }
+
+  // [role_labels]: what people read for each role (role = "label"); optional, a role without one shows its name.
+  if (const toml::node* labels = root.get("role_labels")) {
+    if (!labels->is_table()) r.fail(labels, fmt::format("role_labels must be a table ([role_labels]), not {}", node_kind_name(*labels)));
+    const auto known = w.roles();
+    for (const auto& [k, v] : *labels->as_table()) {
+      const std::string role(k.str());
+      if (!v.is_string()) r.fail(&v, fmt::format("[role_labels]: {} must be a string, not {}", role, node_kind_name(v)));
+      if (std::find(known.begin(), known.end(), role) == known.end()) {
+        r.fail(&v, fmt::format("[role_labels]: {:?} is not a role of this workflow (its roles: {})", role, fmt::join(known, ", ")));
+      }
+      if (v.as_string()->get().empty()) r.fail(&v, fmt::format("[role_labels]: {} must not be empty", role));
+      w.role_labels.emplace(role, v.as_string()->get());
+    }
   }
 
   auto problems = model::workflow_problems(w);

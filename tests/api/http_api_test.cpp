@@ -893,3 +893,101 @@ TEST(WebDefaultRoot, TheSourceTreeFirstThenTheInstalledShareFolder) {
 }
 
 }  // namespace
+
+// GET /api/v1/workflow serves what the server was built with, not a copy: the default workflow
+// with Honjo's scale, and another city's stage, roles and scale give other answers.
+TEST_F(HttpApiTest, TheWorkflowRouteServesTheConfiguredGradesStatesActionsRolesAndDepartments) {
+  EXPECT_EQ(send(http::verb::get, "/api/v1/workflow").status, 401u);
+  auto r = send(http::verb::get, "/api/v1/workflow", "", {bearer(login("tanaka"))});
+  ASSERT_EQ(r.status, 200u) << r.raw.body();
+  EXPECT_EQ(r.body.at("name").as_string(), "default");
+  EXPECT_EQ(r.body.at("final_state").as_string(), "accepted");
+  const auto& g = r.body.at("grades").as_array();
+  ASSERT_EQ(g.size(), 4u);
+  EXPECT_EQ(g[0].at("code").as_string(), "A");
+  EXPECT_EQ(g[0].at("label").as_string(), "達成");
+  EXPECT_TRUE(g[0].at("results_required").as_bool());
+  EXPECT_TRUE(g[2].at("under_study").as_bool());
+  EXPECT_FALSE(g[2].at("results_required").as_bool());
+  EXPECT_TRUE(g[3].at("discontinues").as_bool());
+  const auto& states = r.body.at("states").as_array();
+  ASSERT_EQ(states.size(), 4u);
+  EXPECT_EQ(states[0].at("code").as_string(), "draft");
+  EXPECT_TRUE(states[0].at("editable").as_bool());
+  EXPECT_TRUE(states[0].at("initial").as_bool());
+  EXPECT_TRUE(states[3].at("final").as_bool());
+  EXPECT_FALSE(states[1].at("editable").as_bool());
+  const auto& actions = r.body.at("actions").as_array();
+  ASSERT_EQ(actions.size(), 6u);
+  EXPECT_EQ(actions[0].at("code").as_string(), "submit");
+  EXPECT_EQ(actions[0].at("label").as_string(), "提出");
+  EXPECT_FALSE(actions[0].at("comment_required").as_bool());
+  EXPECT_TRUE(actions[0].at("complete_sheet_required").as_bool());
+  EXPECT_EQ(actions[3].at("code").as_string(), "return");
+  EXPECT_TRUE(actions[3].at("comment_required").as_bool());
+  EXPECT_EQ(actions[3].at("from"), json::value(json::array{"submitted"}));
+  std::map<std::string, bool> departmental;
+  for (const auto& role : r.body.at("roles").as_array()) departmental[std::string(role.at("code").as_string())] = role.at("departmental").as_bool();
+  EXPECT_EQ(departmental, (std::map<std::string, bool>{{"admin", false}, {"approver", true}, {"auditor", false}, {"coordinator", false}, {"staff", true}}));
+  const auto& departments = r.body.at("departments").as_array();
+  ASSERT_EQ(departments.size(), 3u);
+  EXPECT_EQ(departments[0].at("name").as_string(), "地域福祉課");
+  EXPECT_EQ(departments[0].at("code").as_string(), "chiiki-fukushi");
+  EXPECT_EQ(departments[2].at("kind").as_string(), "outside");
+
+  // Another city: an external review stage, labelled roles, a three-grade scale, its own departments.
+  model::Workflow other = workflow;
+  other.name = "other-city";
+  other.states.insert(other.states.end() - 1, "under_review");
+  other.state_labels = {{"draft", "起案中"}, {"submitted", "提出済"}, {"approved", "承認済"}, {"under_review", "審議中"}, {"accepted", "確定"}};
+  other.next_roles["under_review"] = {"committee"};
+  for (auto& a : other.actions) {
+    if (a.name == "accept") a.to = "under_review";
+  }
+  other.actions.push_back({"conclude", "審議完了", {"under_review"}, "accepted", {"committee"}, true, false});
+  other.role_labels = {{"staff", "係員"}, {"committee", "審議会"}};
+  ASSERT_TRUE(model::validate(other).empty());
+  model::GradeScale other_grades{{{"S", "大きく前進", true, false}, {"T", "前進", true, false}, {"U", "検討中", false, true}}};
+  model::PlanSeed other_plan = plan;
+  other_plan.departments = {{"somu", "総務課", model::DepartmentKind::city, {}}};
+  FakeBackend other_backend{other, other_grades};
+  other_backend.users["tanaka"] = backend.users.at("tanaka");
+  api::HttpApi other_api{other_backend, other_plan, other, other_grades, engine::Rules{other, other_grades, true}, {}};
+  auto ask = [&](http::verb method, const std::string& target, const std::string& body, const std::string& token) {
+    api::Request req{method, target, 11};
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    api::Response res = other_api.handle(std::move(req), {"192.0.2.1"});
+    const auto problems = openapi.check(std::string(http::to_string(method)), target, res.result_int(),
+                                        std::string(res[http::field::content_type]), res.body());
+    EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems.front()) << "\n" << res.body();
+    return res;
+  };
+  auto session = ask(http::verb::post, "/api/v1/session", R"({"login":"tanaka","password":"tanaka-secret-pass"})", "");
+  ASSERT_EQ(session.result_int(), 201u) << session.body();
+  const std::string token(json::parse(session.body()).at("token").as_string());
+  auto res = ask(http::verb::get, "/api/v1/workflow", "", token);
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  const json::value o = json::parse(res.body());
+  EXPECT_EQ(o.at("name").as_string(), "other-city");
+  std::vector<std::string> grade_text, state_text, comment_actions, role_text;
+  for (const auto& x : o.at("grades").as_array()) {
+    grade_text.push_back(fmt::format("{} {}{}", x.at("code").as_string().c_str(), x.at("label").as_string().c_str(),
+                                     x.at("results_required").as_bool() ? " 成果" : ""));
+  }
+  for (const auto& x : o.at("states").as_array()) state_text.push_back(std::string(x.at("label").as_string()));
+  for (const auto& x : o.at("actions").as_array()) {
+    if (x.at("comment_required").as_bool()) comment_actions.push_back(fmt::format("{} {}", x.at("code").as_string().c_str(), x.at("label").as_string().c_str()));
+  }
+  for (const auto& x : o.at("roles").as_array()) role_text.push_back(fmt::format("{} {}", x.at("code").as_string().c_str(), x.at("label").as_string().c_str()));
+  EXPECT_EQ(grade_text, (std::vector<std::string>{"S 大きく前進 成果", "T 前進 成果", "U 検討中"}));
+  EXPECT_EQ(state_text, (std::vector<std::string>{"起案中", "提出済", "承認済", "審議中", "確定"}));
+  EXPECT_EQ(comment_actions, (std::vector<std::string>{"return 差戻し", "send_back 差戻し", "reopen 再開", "conclude 審議完了"}));
+  // A role without a label in the file is shown by its name.
+  EXPECT_EQ(role_text, (std::vector<std::string>{"admin admin", "approver approver", "auditor auditor", "committee 審議会", "coordinator coordinator",
+                                                 "staff 係員"}));
+  ASSERT_EQ(o.at("departments").as_array().size(), 1u);
+  EXPECT_EQ(o.at("departments").at(0).at("name").as_string(), "総務課");
+}

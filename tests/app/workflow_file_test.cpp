@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include <unistd.h>
 
@@ -337,4 +338,18 @@ TEST_F(WorkflowFile, RefusesAMissingFile) {
   } catch (const app::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("absent.toml: the workflow definition does not exist"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(WorkflowFile, RoleLabelsAreReadForKnownRolesAndOptional) {
+  auto shipped = app::load_workflow(kShipped / "default.toml");
+  EXPECT_EQ(shipped.role_labels.at("staff"), "担当者");
+  EXPECT_EQ(shipped.role_labels.at("auditor"), "監査");
+  EXPECT_EQ(app::load_workflow(kShipped / "external-review.toml").role_labels.at("committee"), "外部評価委員");
+  EXPECT_TRUE(app::load_workflow(write(kSmall)).role_labels.empty());
+  auto labelled = app::load_workflow(write(std::string(kSmall) + "[role_labels]\nwriter = \"書き手\"\nadmin = \"管理\"\n"));
+  EXPECT_EQ(labelled.role_labels, (std::map<std::string, std::string>{{"admin", "管理"}, {"writer", "書き手"}}));
+  auto why = refusal(std::string(kSmall) + "[role_labels]\nreader = \"読み手\"\n");
+  EXPECT_NE(why.find("flow.toml:29: [role_labels]: \"reader\" is not a role of this workflow"), std::string::npos) << why;
+  why = refusal(std::string(kSmall) + "[role_labels]\nwriter = 1\n");
+  EXPECT_NE(why.find("[role_labels]: writer must be a string"), std::string::npos) << why;
 }

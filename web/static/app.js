@@ -13,6 +13,7 @@ import { dashboardPage } from './pages/dashboard.js';
 import { auditPage } from './pages/audit.js';
 import { measurePage } from './pages/measure.js';
 import { inboxPage } from './pages/inbox.js';
+import { loadWorkflow, forgetWorkflow } from './workflow.js';
 
 route('/login', loginPage);
 route('/me', mePage);
@@ -26,6 +27,7 @@ route('/inbox', inboxPage);
 
 function toLogin() {
   session.forget();
+  forgetWorkflow();
   updateHeader();
   const { path } = parse();
   if (path !== '/login') go('/login', { next: location.hash.replace(/^#/, '') || '/sheets' });
@@ -104,6 +106,15 @@ async function renderRoute(seq) {
     }
   }
   if (path === '/' || path === '') { go('/sheets'); return; }
+  // The configuration's labels, grades and departments (GET /api/v1/workflow), once per sign-in.
+  if (session.current() && path !== '/login') {
+    try {
+      await loadWorkflow();
+    } catch (err) {
+      if (seq === renderSeq && !(err && err.status === 401)) showError(err);
+      return;
+    }
+  }
   const found = match(path);
   clearAlert();
   showStatus('');
@@ -122,6 +133,7 @@ async function renderRoute(seq) {
 
 document.getElementById('logout').addEventListener('click', async () => {
   try { await session.signOut(); } catch { /* the session is gone either way */ }
+  forgetWorkflow();
   updateHeader();
   go('/login');
 });

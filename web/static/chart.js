@@ -5,9 +5,17 @@ import { s, h } from './dom.js';
 // Colours with at least 3:1 against white and each labelled in the legend.
 const COLOURS = ['#1b5e20', '#b26a00', '#0d47a1', '#8e24aa', '#c62828', '#37474f', '#00695c'];
 
-// Fixed colours for the states and grades, so that a colour means the same on every chart.
-export const STATE_COLOURS = { draft: '#6d4c41', submitted: '#0d47a1', approved: '#6a1b9a', under_review: '#00695c', accepted: '#1b5e20' };
-export const GRADE_COLOURS = { A: '#1b5e20', B: '#b26a00', C: '#c62828', D: '#37474f', '': '#757575', none: '#757575', null: '#757575' };
+// Colours for the configured states and grades (GET /api/v1/workflow), by their place in the
+// configuration, so that a colour means the same on every chart: the final state is green, the
+// grades run from green to grey, no grade is grey.
+const STATE_PALETTE = ['#6d4c41', '#0d47a1', '#6a1b9a', '#00695c', '#b26a00', '#37474f'];
+const GRADE_PALETTE = ['#1b5e20', '#b26a00', '#c62828', '#37474f', '#0d47a1', '#6a1b9a'];
+export function stateColours(states) {
+  return Object.fromEntries(states.map((st, i) => [st.code, st.final ? '#1b5e20' : STATE_PALETTE[i % STATE_PALETTE.length]]));
+}
+export function gradeColours(grades) {
+  return { ...Object.fromEntries(grades.map((g, i) => [g.code, GRADE_PALETTE[i % GRADE_PALETTE.length]])), '': '#757575', none: '#757575', null: '#757575' };
+}
 
 export function stackedBars(title, rows, series, opts = {}) {
   const colour = (k, i) => (opts.colours && opts.colours[k]) || COLOURS[i % COLOURS.length];

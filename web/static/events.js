@@ -2,7 +2,8 @@
 // long texts as a line diff.
 import { h } from './dom.js';
 import { lineDiff } from './diff.js';
-import { actionLabel, fieldLabel, formatDateTime, stateLabel, gradeLabel, roleLabel } from './format.js';
+import { fieldLabel, formatDateTime } from './format.js';
+import { actionLabel, stateLabel, gradeLabel, roleLabel } from './workflow.js';
 
 function show(field, v) {
   if (v === null || v === undefined || v === '') return '（空欄）';

@@ -1,4 +1,4 @@
-// Japanese labels and dates.
+// Japanese labels and dates (the configured labels of states, actions, grades and roles: workflow.js).
 
 // Fiscal years are stored as the Gregorian year they start in: 2019 → 令和元年度.
 export function yearLabel(year) {
@@ -37,38 +37,7 @@ export function jstDayStart(value) {
   return value ? `${value}T00:00:00+09:00` : '';
 }
 
-// The labels of the default workflow (config/workflows/default.toml) and of the external
-// review one; a name the UI does not know is shown as it is.
-export const STATE_LABELS = {
-  draft: '作成中', submitted: '提出済み', approved: '課長承認済み', under_review: '外部評価中', accepted: '受理済み',
-};
-export const ACTION_LABELS = {
-  submit: '提出', approve: '承認', accept: '受理', return: '差戻し', send_back: '差戻し', reopen: '再開',
-  refer_back: '差戻し', conclude: '評価完了', edit: '編集', create: '作成', import: 'インポート', open_year: '年度開始',
-};
-// Actions that need a comment (comment_required in the workflow definition).
-export const COMMENT_ACTIONS = new Set(['return', 'send_back', 'reopen', 'refer_back']);
-
-export function stateLabel(s) { return STATE_LABELS[s] || s || '—'; }
-export function actionLabel(a) { return ACTION_LABELS[a] || a || '—'; }
-
-// Honjo's grade scale (config/honjo/plan.toml): code, label, whether 成果 is required.
-export const GRADES = [
-  { code: 'A', label: '達成', resultsRequired: true },
-  { code: 'B', label: '未達成', resultsRequired: true },
-  { code: 'C', label: '検討中', resultsRequired: false },
-  { code: 'D', label: '中止', resultsRequired: false },
-];
-export function gradeLabel(g) {
-  if (!g) return '未評価';
-  const x = GRADES.find((v) => v.code === g);
-  return x ? `${g} ${x.label}` : g;
-}
-
-export const ROLE_LABELS = {
-  staff: '担当者', approver: '課長（承認者）', coordinator: '取りまとめ課', auditor: '監査', admin: '管理者', committee: '外部評価委員',
-};
-export function roleLabel(r) { return ROLE_LABELS[r] || r; }
+// The labels of states, actions, grades and roles are the server's configuration: workflow.js.
 
 export const FIELD_LABELS = {
   grade: '評価', actions: '取組内容', results: '成果', next_steps: '今後の方針', state: '状態', version: '版',

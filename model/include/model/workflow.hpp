@@ -35,6 +35,7 @@ struct Workflow {
   std::vector<std::string> edit_states;                        // states in which the four fields may be edited
   std::vector<std::string> edit_roles;                         // roles that may edit there
   std::vector<std::string> departmental_roles;                 // roles whose grants name a department
+  std::map<std::string, std::string> role_labels;              // "staff" -> "担当者" ([role_labels]; a role without one shows its name)
   std::map<std::string, std::vector<std::string>> next_roles;  // state -> roles that must act next (reminders)
   std::vector<WorkflowAction> actions;
   std::vector<WorkflowSeparation> separations;  // applied when separation of duties is on

@@ -5,11 +5,10 @@ import { get, request } from '../api.js';
 import { setPage, field, select, showError, showStatus } from '../ui.js';
 import { go } from '../router.js';
 import { loadYears, defaultYear } from '../years.js';
-import { stackedBars, STATE_COLOURS, GRADE_COLOURS } from '../chart.js';
+import { stackedBars, stateColours, gradeColours } from '../chart.js';
 import * as session from '../session.js';
-import {
-  yearLabel, stateLabel, gradeLabel, formatDate, CHANGE_LABELS, STATE_LABELS, GRADES, measureName,
-} from '../format.js';
+import { yearLabel, formatDate, CHANGE_LABELS, measureName } from '../format.js';
+import { stateLabel, gradeLabel, states as configuredStates, grades as configuredGrades } from '../workflow.js';
 
 export async function dashboardPage({ query, isCurrent }) {
   const years = await loadYears();
@@ -30,17 +29,17 @@ export async function dashboardPage({ query, isCurrent }) {
     field('年度', yearSel), h('div.actions', h('button', { type: 'submit' }, '表示')));
 
   // state × department
-  const states = Object.keys(STATE_LABELS).filter((k) => summary.state_by_department.some((r) => r.states[k]));
+  const states = configuredStates().map((st) => st.code).filter((k) => summary.state_by_department.some((r) => r.states[k]));
   for (const r of summary.state_by_department) for (const k of Object.keys(r.states)) if (!states.includes(k)) states.push(k);
   const stateRows = summary.state_by_department.map((r) => ({ label: r.department, values: r.states }));
   const stateSection = h('section.card', { 'aria-labelledby': 'sd-h' },
     h('h2#sd-h', '課ごとの状態'),
     table(`${yearLabel(year)} 状態 × 実行課（件数）`, ['実行課', ...states.map(stateLabel), '計'],
       stateRows.map((r) => [r.label, ...states.map((k) => r.values[k] || 0), states.reduce((n, k) => n + (r.values[k] || 0), 0)]), { scroll: true }),
-    stackedBars(`${yearLabel(year)} 実行課ごとの状態の件数（グラフ）`, stateRows, states, { seriesLabel: stateLabel, colours: STATE_COLOURS }));
+    stackedBars(`${yearLabel(year)} 実行課ごとの状態の件数（グラフ）`, stateRows, states, { seriesLabel: stateLabel, colours: stateColours(configuredStates()) }));
 
   // grade × strategy
-  const grades = [...GRADES.map((g) => g.code)];
+  const grades = configuredGrades().map((g) => g.code);
   for (const r of summary.grade_by_strategy) for (const k of Object.keys(r.grades)) if (!grades.includes(k)) grades.push(k);
   const gradeRows = summary.grade_by_strategy.map((r) => ({ label: r.strategy, values: r.grades }));
   const gradeKey = (k) => (k === '' || k === 'none' || k === 'null' ? '未評価' : gradeLabel(k));
@@ -48,12 +47,16 @@ export async function dashboardPage({ query, isCurrent }) {
     h('h2#gs-h', '基本戦略ごとの評価'),
     table(`${yearLabel(year)} 評価 × 基本戦略（件数）`, ['基本戦略', ...grades.map(gradeKey), '計'],
       gradeRows.map((r) => [r.label, ...grades.map((k) => r.values[k] || 0), grades.reduce((n, k) => n + (r.values[k] || 0), 0)]), { scroll: true }),
-    stackedBars(`${yearLabel(year)} 基本戦略ごとの評価の件数（グラフ）`, gradeRows, grades, { seriesLabel: gradeKey, labelWidth: 300, colours: GRADE_COLOURS }));
+    stackedBars(`${yearLabel(year)} 基本戦略ごとの評価の件数（グラフ）`, gradeRows, grades, { seriesLabel: gradeKey, labelWidth: 300, colours: gradeColours(configuredGrades()) }));
 
+  // The grade the reminders follow (under_study in the plan's scale): 検討中（C）.
+  const studied = configuredGrades().filter((g) => g.under_study);
+  const underStudy = studied.map((g) => `${g.label}（${g.code}）`).join('・') || '追跡対象の評価';
+  const underStudyLabel = studied.map((g) => g.label).join('・') || '追跡対象の評価';
   const pendingSection = pending ? h('section.card', { 'aria-labelledby': 'pd-h' },
-    h('h2#pd-h', `検討中（C）のまま進んでいないシート（${pending.count}件）`),
+    h('h2#pd-h', `${underStudy}のまま進んでいないシート（${pending.count}件）`),
     h('p.hint', `${formatDate(pending.as_of)}現在。営業日は土日・祝日・年末年始を除いて数えます。`),
-    pending.items.length ? table('検討中の案件（滞留の長い順）', ['シート', '実行課', '状態', '評価', '前年度', '滞留（営業日）', '対応する人'],
+    pending.items.length ? table(`${underStudyLabel}の案件（滞留の長い順）`, ['シート', '実行課', '状態', '評価', '前年度', '滞留（営業日）', '対応する人'],
       pending.items.map((p) => [
         h('a', { href: `#/sheets/${p.sheet_id}` }, `${yearLabel(p.year)} シート${p.sheet_no}`),
         p.departments.join('、'), p.state_label || stateLabel(p.state), gradeLabel(p.grade), gradeLabel(p.previous_grade),

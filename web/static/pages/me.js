@@ -2,7 +2,8 @@
 import { h, table } from '../dom.js';
 import { setPage } from '../ui.js';
 import * as session from '../session.js';
-import { roleLabel, formatDateTime } from '../format.js';
+import { formatDateTime } from '../format.js';
+import { roleLabel } from '../workflow.js';
 
 export async function mePage() {
   const me = await session.load();

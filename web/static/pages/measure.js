@@ -3,7 +3,8 @@ import { h, table } from '../dom.js';
 import { get } from '../api.js';
 import { setPage } from '../ui.js';
 import { timeline } from '../events.js';
-import { yearLabel, stateLabel, gradeLabel, measureName } from '../format.js';
+import { yearLabel, measureName } from '../format.js';
+import { stateLabel, gradeLabel } from '../workflow.js';
 
 export async function measurePage({ params, isCurrent }) {
   const id = encodeURIComponent(params.id);

@@ -4,12 +4,25 @@
 import { h } from '../dom.js';
 import { request, get, ApiError } from '../api.js';
 import { setPage, field, select, showError, showAlert, clearAlert, showStatus } from '../ui.js';
-import {
-  yearLabel, planYearKey, stateLabel, actionLabel, gradeLabel, fieldLabel, measureName, formatDateTime, GRADES, COMMENT_ACTIONS,
-} from '../format.js';
+import { yearLabel, planYearKey, fieldLabel, measureName, formatDateTime } from '../format.js';
+import { stateLabel, actionLabel, gradeLabel, grades, needsComment, resultsRequired } from '../workflow.js';
 import { commentDialog } from '../comment_dialog.js';
 
 const FIELDS = ['grade', 'actions', 'results', 'next_steps'];
+
+// The grade field's help, from the configured scale: its grades, and those that need 成果.
+function gradeRules() {
+  const scale = grades();
+  const needing = scale.filter((g) => g.results_required).map((g) => g.code);
+  return `評価の基準: ${scale.map((g) => `${g.code} ${g.label}`).join('・')}。`
+    + `${needing.length ? `${needing.join('・')} は成果の記入が必要です。` : ''}提出には評価・取組内容・今後の方針も必要です。`;
+}
+
+// 差戻し・再開には理由のコメントが必要です。— for the allowed actions that need a comment.
+function commentHint(allowed) {
+  const labels = [...new Set(allowed.filter(needsComment).map(actionLabel))];
+  return labels.length ? h('p.hint', `${labels.join('・')}には理由のコメントが必要です。`) : null;
+}
 
 export async function sheetPage({ params, isCurrent }) {
   const { data, etag } = await request('GET', `/sheets/${encodeURIComponent(params.id)}`);
@@ -92,14 +105,13 @@ class SheetView {
     if (s.editable) {
       const values = keep || {};
       const v = (f) => (f in values ? values[f] : valueOf(s, f));
-      const grade = select('grade', [['', '未評価'], ...GRADES.map((g) => [g.code, `${g.code} ${g.label}`])], v('grade'));
+      const grade = select('grade', [['', '未評価'], ...grades().map((g) => [g.code, `${g.code} ${g.label}`])], v('grade'));
       const area = (name, rows) => h('textarea', { name, rows, value: v(name) });
       this.inputs = { grade, actions: area('actions', 6), results: area('results', 5), next_steps: area('next_steps', 5) };
       for (const f of FIELDS) this.inputs[f].value = v(f);
       const resultsNote = h('span.req', { id: 'results-req' });
       const updateRule = () => {
-        const g = GRADES.find((x) => x.code === grade.value);
-        resultsNote.textContent = g && g.resultsRequired ? '（この評価では必須）' : '';
+        resultsNote.textContent = resultsRequired(grade.value) ? '（この評価では必須）' : '';
       };
       grade.addEventListener('change', updateRule);
       updateRule();
@@ -107,7 +119,7 @@ class SheetView {
       resultsField.querySelector('label').append(resultsNote);
       const save = h('button', { type: 'submit' }, '保存');
       const form = h('form.sheet-form', { id: 'sheet-form', 'aria-labelledby': 'this-h' },
-        field('評価', grade, `評価の基準: ${GRADES.map((g) => `${g.code} ${g.label}`).join('・')}。${GRADES.filter((g) => g.resultsRequired).map((g) => g.code).join('・')} は成果の記入が必要です。提出には評価・取組内容・今後の方針も必要です。`),
+        field('評価', grade, gradeRules()),
         field('取組内容', this.inputs.actions),
         resultsField,
         field('今後の方針', this.inputs.next_steps),
@@ -133,12 +145,12 @@ class SheetView {
 
   actionsSection(s) {
     const buttons = (s.allowed_actions || []).map((a) => h('button', {
-      type: 'button', 'data-action': a, class: COMMENT_ACTIONS.has(a) ? 'secondary' : null, on: { click: (e) => this.act(a, e.currentTarget) },
+      type: 'button', 'data-action': a, class: needsComment(a) ? 'secondary' : null, on: { click: (e) => this.act(a, e.currentTarget) },
     }, actionLabel(a)));
     return h('section.card', { 'aria-labelledby': 'act-h' },
       h('h2#act-h', '操作'),
       buttons.length ? h('div.actions', buttons) : h('p', 'あなたがこのシートに対して行える操作は、現在ありません。'),
-      COMMENT_ACTIONS.size && buttons.some((b) => COMMENT_ACTIONS.has(b.dataset.action)) ? h('p.hint', '差戻し・再開には理由のコメントが必要です。') : null);
+      commentHint(s.allowed_actions || []));
   }
 
   // PATCH the fields the user changed; true when saved (or nothing to save).
@@ -162,7 +174,7 @@ class SheetView {
 
   async act(action, button) {
     let comment = null;
-    if (COMMENT_ACTIONS.has(action)) {
+    if (needsComment(action)) {
       comment = await commentDialog(`${actionLabel(action)}の理由`, button);
       if (comment === null) return;
     }

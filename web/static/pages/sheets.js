@@ -4,37 +4,24 @@ import { getAll } from '../api.js';
 import { setPage, field, select } from '../ui.js';
 import { go } from '../router.js';
 import { loadYears, defaultYear } from '../years.js';
-import { stateLabel, gradeLabel, yearLabel, measureName, GRADES, STATE_LABELS } from '../format.js';
-
-const departmentCache = new Map();
-
-function departmentNames(sheets) {
-  return [...new Set(sheets.flatMap((s) => s.departments))].sort((a, b) => a.localeCompare(b, 'ja'));
-}
-
-async function departmentsOf(year) {
-  if (!departmentCache.has(year)) {
-    departmentCache.set(year, departmentNames(await getAll('/sheets', { year })));
-  }
-  return departmentCache.get(year);
-}
+import { yearLabel, measureName } from '../format.js';
+import { stateLabel, gradeLabel, states, grades, departments as configuredDepartments } from '../workflow.js';
 
 export async function sheetsPage({ query, isCurrent }) {
   const years = await loadYears();
   const year = Number(query.year) || defaultYear(years);
   const filters = { year, department: query.department || '', state: query.state || '', grade: query.grade || '', q: query.q || '' };
   const sort = query.sort === 'desc' ? 'desc' : 'asc';
-  const unfiltered = !filters.department && !filters.state && !filters.grade && !filters.q;
   const items = await getAll('/sheets', filters);
-  if (unfiltered && !departmentCache.has(year)) departmentCache.set(year, departmentNames(items));
-  const departments = await departmentsOf(year);
+  // The plan's departments, in the configuration's order (GET /api/v1/workflow).
+  const departments = configuredDepartments().map((d) => d.name);
   if (!isCurrent()) return;
   items.sort((a, b) => (sort === 'asc' ? a.sheet_no - b.sheet_no : b.sheet_no - a.sheet_no));
 
   const yearSel = select('year', years.map((y) => [y.year, `${y.label || yearLabel(y.year)}${y.state === 'closed' ? '（締め済み）' : ''}`]), year);
   const deptSel = select('department', [['', 'すべての課'], ...departments.map((d) => [d, d])], filters.department);
-  const stateSel = select('state', [['', 'すべての状態'], ...Object.entries(STATE_LABELS).filter(([k]) => k !== 'under_review')], filters.state);
-  const gradeSel = select('grade', [['', 'すべての評価'], ...GRADES.map((g) => [g.code, `${g.code} ${g.label}`])], filters.grade);
+  const stateSel = select('state', [['', 'すべての状態'], ...states().map((st) => [st.code, st.label])], filters.state);
+  const gradeSel = select('grade', [['', 'すべての評価'], ...grades().map((g) => [g.code, `${g.code} ${g.label}`])], filters.grade);
   const text = h('input', { type: 'search', name: 'q', value: filters.q });
   const form = h('form.filters', { role: 'search', 'aria-label': 'シートの絞り込み' },
     field('年度', yearSel), field('実行課', deptSel), field('状態', stateSel), field('評価', gradeSel),
@@ -56,9 +43,9 @@ export async function sheetsPage({ query, isCurrent }) {
     h('h2#counts-h', `件数（${items.length}件）`),
     h('div.count-groups',
       h('div', h('h3', '状態ごと'), h('dl.count-list',
-        Object.keys(STATE_LABELS).filter((k) => byState[k]).map((k) => [h('dt', stateLabel(k)), h('dd', `${byState[k]}件`)]))),
+        [...states().map((st) => st.code), ...Object.keys(byState).filter((k) => !states().some((st) => st.code === k))].filter((k) => byState[k]).map((k) => [h('dt', stateLabel(k)), h('dd', `${byState[k]}件`)]))),
       h('div', h('h3', '評価ごと'), h('dl.count-list',
-        [...GRADES.map((g) => g.code), ''].filter((k) => byGrade[k]).map((k) => [h('dt', gradeLabel(k)), h('dd', `${byGrade[k]}件`)])))));
+        [...grades().map((g) => g.code), ...Object.keys(byGrade).filter((k) => k && !grades().some((g) => g.code === k)), ''].filter((k) => byGrade[k]).map((k) => [h('dt', gradeLabel(k)), h('dd', `${byGrade[k]}件`)])))));
 
   const sortButton = h('button.sort', {
     type: 'button', on: { click: () => go('/sheets', { ...filters, sort: sort === 'asc' ? 'desc' : '' }) },

@@ -1,0 +1,50 @@
+// What the server is configured with (GET /api/v1/workflow): the grade scale, the workflow's
+// states, actions and roles with their Japanese labels, and the plan's departments. Loaded once
+// after sign-in and kept here; the UI holds no copy of a city's configuration.
+import { get } from './api.js';
+
+let config = null;
+let loading = null;
+
+// Loads the configuration once; later calls return what was loaded.
+export function loadWorkflow() {
+  if (config) return Promise.resolve(config);
+  if (!loading) {
+    loading = get('/workflow').then((c) => { config = c; return c; }).finally(() => { loading = null; });
+  }
+  return loading;
+}
+
+export function workflowLoaded() { return config !== null; }
+export function forgetWorkflow() { config = null; }
+
+const list = (key) => (config && Array.isArray(config[key]) ? config[key] : []);
+const byCode = (key, code) => list(key).find((x) => x.code === code);
+
+export function grades() { return list('grades'); }
+export function states() { return list('states'); }
+export function actions() { return list('actions'); }
+export function roles() { return list('roles'); }
+export function departments() { return list('departments'); }
+
+// Audit events that are no workflow action: their labels are the UI's own.
+const EVENT_LABELS = { edit: '編集', create: '作成', import: 'インポート', open_year: '年度開始' };
+
+// A code the configuration does not know is shown as it is.
+export function stateLabel(s) { return (byCode('states', s) || {}).label || s || '—'; }
+export function actionLabel(a) { return (byCode('actions', a) || {}).label || EVENT_LABELS[a] || a || '—'; }
+export function roleLabel(r) { return (byCode('roles', r) || {}).label || r; }
+export function gradeLabel(g) {
+  if (!g) return '未評価';
+  const x = byCode('grades', g);
+  return x ? `${g} ${x.label}` : g;
+}
+
+// Whether the action is refused without a comment (comment_required in the workflow file).
+export function needsComment(a) { return Boolean((byCode('actions', a) || {}).comment_required); }
+// The labels of the actions that need a comment, each once: 差戻し・再開.
+export function commentActionLabels() {
+  return [...new Set(actions().filter((a) => a.comment_required).map((a) => a.label))];
+}
+// Whether 成果 must be written for the grade.
+export function resultsRequired(g) { return Boolean((byCode('grades', g) || {}).results_required); }
