@@ -82,4 +82,59 @@ PgResult PreparedStatements::execute(std::string_view file, int n_values, const 
   return r;
 }
 
+PgResult PreparedStatements::execute_between(std::string_view before, std::string_view file, int n_values, const char* const* values,
+                                             ExecStatusType expected, std::string_view after) {
+  PGconn* c = connection();
+  Statement& s = statement(file);
+  const std::string before_text(before), after_text(after);
+  const bool prepare = !s.prepared;
+  auto send_command = [&](const std::string& text) { return PQsendQueryParams(c, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0); };
+  const bool sent = PQenterPipelineMode(c) == 1 && (before.empty() || send_command(before_text) == 1) &&
+                    (!prepare || PQsendPrepare(c, s.name.c_str(), sql_text(file).c_str(), 0, nullptr) == 1) &&
+                    PQsendQueryPrepared(c, s.name.c_str(), n_values, values, nullptr, nullptr, 0) == 1 &&
+                    (after.empty() || send_command(after_text) == 1) && PQpipelineSync(c) == 1;
+  if (!sent) {
+    // Nothing usable went out, or the connection broke: leave pipeline mode where libpq lets us
+    // and report the connection's error (a broken connection is reopened by its pool).
+    PQexitPipelineMode(c);
+    throw_database_error(c, nullptr, file);
+  }
+  // Every result is read up to the sync, even after a failure, so that the connection leaves
+  // pipeline mode clean; the first failure is thrown after that.
+  enum Step { kBefore, kPrepare, kStatement, kAfter };
+  std::vector<Step> steps;
+  if (!before.empty()) steps.push_back(kBefore);
+  if (prepare) steps.push_back(kPrepare);
+  steps.push_back(kStatement);
+  if (!after.empty()) steps.push_back(kAfter);
+  PgResult result, failure;
+  bool lost = false;
+  for (Step step : steps) {
+    PgResult r(PQgetResult(c));
+    if (!r) {
+      lost = true;
+      break;
+    }
+    while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // the end of this command's results
+    const ExecStatusType status = PQresultStatus(r.get());
+    const ExecStatusType wanted = step == kStatement ? expected : PGRES_COMMAND_OK;
+    if (status == wanted) {
+      if (step == kPrepare) s.prepared = true;
+      if (step == kStatement) result = std::move(r);
+    } else if (!failure && status != PGRES_PIPELINE_ABORTED) {
+      const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+      if (step == kStatement && state != nullptr && std::string_view(state) == "26000") s.prepared = false;
+      failure = std::move(r);
+    }
+  }
+  if (!lost) {
+    PgResult sync(PQgetResult(c));
+    lost = !sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC;
+  }
+  PQexitPipelineMode(c);
+  if (failure) throw_database_error(c, failure.get(), file);
+  if (lost || !result) throw_database_error(c, nullptr, file);
+  return result;
+}
+
 }  // namespace persistence

@@ -116,26 +116,42 @@ SheetDetails details_of(const soci::row& r) {
   return d;
 }
 
+// The transaction is begun with the lock and committed with the writes, each pair in one round
+// trip (PreparedStatements::execute_between): a command is two round trips, not four.
 class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
  public:
-  explicit PgSheetUnitOfWork(PreparedStatements& statements) : statements_(statements), tx_(statements.session()) {}
+  explicit PgSheetUnitOfWork(PreparedStatements& statements) : statements_(statements) {}
+  PgSheetUnitOfWork(const PgSheetUnitOfWork&) = delete;
+  PgSheetUnitOfWork& operator=(const PgSheetUnitOfWork&) = delete;
+
+  // Not committed: roll back whatever was begun (a broken connection has nothing to roll back).
+  ~PgSheetUnitOfWork() override {
+    if (!begun_ || committed_) return;
+    try {
+      PGconn* c = statements_.connection();
+      if (PQtransactionStatus(c) == PQTRANS_INTRANS || PQtransactionStatus(c) == PQTRANS_INERROR) PQclear(PQexec(c, "ROLLBACK"));
+    } catch (const std::exception&) {
+    }
+  }
 
   std::optional<engine::SheetState> lock_sheet(const engine::SheetRef& ref) override {
     PgResult r;
     if (ref.id.value_or(0) > 0) {
       const std::string id = std::to_string(*ref.id);
       const char* values[] = {id.c_str()};
-      r = statements_.execute(kLockById, 1, values, PGRES_TUPLES_OK);
+      begun_ = true;
+      r = statements_.execute_between("BEGIN", kLockById, 1, values, PGRES_TUPLES_OK, "");
     } else {
       const std::string year = std::to_string(ref.year.value_or(0)), sheet_no = std::to_string(ref.sheet_no.value_or(0));
       const char* values[] = {year.c_str(), sheet_no.c_str()};
-      r = statements_.execute(kLockByNumber, 2, values, PGRES_TUPLES_OK);
+      begun_ = true;
+      r = statements_.execute_between("BEGIN", kLockByNumber, 2, values, PGRES_TUPLES_OK, "");
     }
     if (PQntuples(r.get()) == 0) return std::nullopt;
     return sheet_state_of(r.get());
   }
 
-  void save(const engine::SheetState& after, int expected_version, const engine::AuditEntry& entry) override {
+  void save_and_commit(const engine::SheetState& after, int expected_version, const engine::AuditEntry& entry) override {
     const auto& s = after.sheet;
     boost::json::object last_actors;
     for (const auto& [k, v] : after.last_actors) last_actors[k] = v;
@@ -159,17 +175,20 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
                             changes_text.c_str(),
                             entry.comment ? entry.comment->c_str() : nullptr,
                             entry.request_id.c_str()};
-    PgResult r = statements_.execute(kSave, static_cast<int>(std::size(values)), values, PGRES_COMMAND_OK);
+    PgResult r = statements_.execute_between("", kSave, static_cast<int>(std::size(values)), values, PGRES_COMMAND_OK, "COMMIT");
+    committed_ = true;
+    // The guard failed: nothing was written (the event follows the update), so the empty
+    // transaction that committed leaves no trace.
     if (std::string_view(PQcmdTuples(r.get())) != "1") {
       throw engine::CommandError(engine::Refusal::conflict, fmt::format("sheet {} changed while the command ran", s.sheet_no));
     }
   }
 
-  void commit() override { tx_.commit(); }
 
  private:
   PreparedStatements& statements_;
-  soci::transaction tx_;
+  bool begun_ = false;
+  bool committed_ = false;
 };
 
 }  // namespace

@@ -42,15 +42,10 @@ class MemoryStore : public engine::SheetStore {
       locked.previous_next_steps = it->second.previous_next_steps;
       return locked;
     }
-    void save(const engine::SheetState& after, int expected_version, const engine::AuditEntry& entry) override {
+    void save_and_commit(const engine::SheetState& after, int expected_version, const engine::AuditEntry& entry) override {
       auto& row = s_.sheets.at(*after.sheet.id);
       if (row.state.sheet.version != expected_version) throw engine::CommandError(engine::Refusal::conflict, "changed meanwhile");
-      pending_ = std::make_pair(after, entry);
-    }
-    void commit() override {
-      if (!pending_) return;
-      auto& [after, entry] = *pending_;
-      s_.sheets.at(*after.sheet.id).state = after;
+      row.state = after;
       auto& chain = s_.events[*after.sheet.id];
       chain.push_back(json::object{{"id", static_cast<long long>(chain.size() + 1)}, {"entity_type", "sheet"},
                                    {"entity_id", std::to_string(*after.sheet.id)}, {"chain_position", static_cast<long long>(chain.size() + 1)},
@@ -62,7 +57,6 @@ class MemoryStore : public engine::SheetStore {
 
    private:
     MemoryStore& s_;
-    std::optional<std::pair<engine::SheetState, engine::AuditEntry>> pending_;
   };
   std::unique_ptr<engine::SheetUnitOfWork> begin() override { return std::make_unique<Work>(*this); }
 };

@@ -308,3 +308,50 @@ TEST_F(CommandService, TheLockReadsWhatTheSheetReadGivesAndPrepareMayRefuse) {
   auto report = verify();
   EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
 }
+
+// The transaction begins with the lock and commits with the writes, each pair in one round trip
+// (libpq pipeline mode). A write the database refuses (here a grade the engine was told of but
+// the plan's scale in the database lacks) must take the commit down with it: nothing written,
+// no event, the connection out of its transaction and good for the next command.
+TEST_F(CommandService, AWriteTheDatabaseRefusesRollsBackAndTheConnectionGoesOn) {
+  std::vector<model::Grade> wider = testing_support::small_seed().plan.grades;
+  wider.push_back({"Z", "未知", false, false, false});
+  const model::GradeScale wider_scale(wider);
+  soci::session sql;
+  persistence::open_session(sql, db.app_url());
+  persistence::PgSheetStore store(sql);
+  engine::CommandService service(store, {kWorkflow, wider_scale, true});
+  std::string events_before;
+  sql << "SELECT CAST(count(*) AS text) FROM audit_event", soci::into(events_before);
+  const auto before = current();
+
+  for (int i = 0; i < 3; ++i) {  // unprepared, then prepared
+    try {
+      service.execute({sheet_id, std::nullopt, std::nullopt}, edit_all(before.sheet.version, "Z", "refused"), staff, "t-refused");
+      FAIL() << "the database took a grade outside the plan's scale";
+    } catch (const soci::soci_error& e) {
+      EXPECT_NE(std::string(e.what()).find("foreign key"), std::string::npos) << e.what();
+    }
+    std::string status;
+    sql << "SELECT CAST(count(*) AS text) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND xact_start IS NOT NULL "
+           "AND state = 'idle in transaction (aborted)'",
+        soci::into(status);
+    EXPECT_EQ(status, "0");
+  }
+  EXPECT_TRUE(current().sheet.same_content(before.sheet));
+  EXPECT_EQ(current().sheet.version, before.sheet.version);
+  std::string events_after;
+  sql << "SELECT CAST(count(*) AS text) FROM audit_event", soci::into(events_after);
+  EXPECT_EQ(events_after, events_before);
+
+  // The same connection carries the next command through, and a missing sheet leaves it idle too.
+  EXPECT_THROW(service.execute({sheet_id + 1000, std::nullopt, std::nullopt}, edit_all(1, "A", "none"), staff, "t-none"), CommandError);
+  auto d = service.execute({sheet_id, std::nullopt, std::nullopt}, edit_all(before.sheet.version, "A", "after"), staff, "t-after");
+  EXPECT_EQ(current().sheet.version, d.after.sheet.version);
+  EXPECT_EQ(current().sheet.actions, "取組:after");
+  int in_transaction = -1;
+  sql << "SELECT CAST(now() <> statement_timestamp() AS integer)", soci::into(in_transaction);
+  EXPECT_EQ(in_transaction, 0) << "a transaction was left open";
+  auto report = verify();
+  EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
+}

@@ -110,16 +110,17 @@ struct AuditEntry {
   std::string request_id;
 };
 
-// One database transaction (a port; persistence implements it). Destroyed without commit():
-// everything rolls back.
+// One database transaction (a port; persistence implements it). Destroyed without
+// save_and_commit(): everything rolls back.
 class SheetUnitOfWork {
  public:
   virtual ~SheetUnitOfWork() = default;
   // Loads and locks the sheet (SELECT … FOR UPDATE); nullopt when there is none.
   virtual std::optional<SheetState> lock_sheet(const SheetRef& ref) = 0;
-  // Writes the sheet and its audit event; `expected_version` guards the update.
-  virtual void save(const SheetState& after, int expected_version, const AuditEntry& entry) = 0;
-  virtual void commit() = 0;
+  // Writes the sheet and its audit event and commits; `expected_version` guards the update
+  // (conflict, nothing written, when it no longer holds). One step, so that a store may send
+  // the writes and the commit together.
+  virtual void save_and_commit(const SheetState& after, int expected_version, const AuditEntry& entry) = 0;
 };
 
 class SheetStore {

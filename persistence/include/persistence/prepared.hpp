@@ -42,6 +42,12 @@ class PreparedStatements {
   // SQLSTATE, as SOCI reports a database error; a statement the server lost (DEALLOCATE ALL,
   // DISCARD ALL: SQLSTATE 26000) is prepared again on its next use.
   PgResult execute(std::string_view file, int n_values, const char* const* values, ExecStatusType expected);
+  // The same, with the commands `before` and `after` (without parameters, such as BEGIN and
+  // COMMIT; empty for none) sent with it in one round trip (libpq pipeline mode). The first of
+  // them to fail throws as execute does, and the ones after it do not run; a transaction the
+  // caller began stays open (aborted, after a failure) for the caller to end.
+  PgResult execute_between(std::string_view before, std::string_view file, int n_values, const char* const* values, ExecStatusType expected,
+                           std::string_view after);
 
  private:
   struct Statement {
