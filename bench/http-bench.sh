@@ -18,7 +18,8 @@
 # Each figure is the median of RUNS (default 3). wrk is installed from Debian when missing.
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (1,16,64), BENCH_POOL (16),
-# BENCH_WORKERS (32), BENCH_BUILD_DIR (build-bench), BENCH_NO_BUILD, SHINCHOKU_PG_PORT.
+# BENCH_WORKERS (32), BENCH_ROUTES (get_sheet,transitions), BENCH_BUILD_DIR (build-bench),
+# BENCH_NO_BUILD, SHINCHOKU_PG_PORT.
 set -euo pipefail
 
 PROG="bench/http-bench.sh"
@@ -141,7 +142,8 @@ RESULTS="$OUT/last-results.md"
 } >"$RESULTS"
 
 IFS=, read -r -a conn_list <<<"$CONNS"
-for route in get_sheet transitions; do
+IFS=, read -r -a route_list <<<"${BENCH_ROUTES:-get_sheet,transitions}"
+for route in "${route_list[@]}"; do
   floor=$([ "$route" = transitions ] && echo transition || echo get_sheet)
   first=$([ "$route" = transitions ] && echo "$FIRST_2020" || echo "$FIRST_2019")
   for c in "${conn_list[@]}"; do

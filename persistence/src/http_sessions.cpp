@@ -1,7 +1,5 @@
 #include "persistence/http_sessions.hpp"
 
-#include <boost/json.hpp>
-
 #include "sql_files.hpp"
 
 namespace persistence {
@@ -22,18 +20,22 @@ std::optional<LiveHttpSession> touch_http_session(PreparedStatements& statements
                                                   int idle_seconds, int touch_seconds) {
   const std::string at = format_utc(now), idle = std::to_string(idle_seconds), touch = std::to_string(touch_seconds);
   const char* values[] = {token_hash_hex.c_str(), at.c_str(), idle.c_str(), touch.c_str()};
-  PgResult r = statements.execute("http_sessions/touch_session.sql", 4, values, PGRES_TUPLES_OK);
-  if (PQntuples(r.get()) == 0) return std::nullopt;
-  auto text = [&](int col) { return std::string(PQgetvalue(r.get(), 0, col), static_cast<std::size_t>(PQgetlength(r.get(), 0, col))); };
-  LiveHttpSession live{std::stoll(text(0)), text(1), text(2), text(3), text(4), text(5), {}};
-  const auto grants = boost::json::parse(text(6));
-  for (const auto& g : grants.as_array()) {
-    const auto& o = g.as_object();
-    auto optional_text = [&](const char* key) -> std::optional<std::string> {
-      const auto& v = o.at(key);
-      return v.is_string() ? std::optional<std::string>(std::string(v.as_string())) : std::nullopt;
-    };
-    live.grants.push_back({std::string(o.at("role").as_string()), optional_text("code"), optional_text("name")});
+  PgResult r = statements.execute("http_sessions/select_live_session.sql", 4, values, PGRES_TUPLES_OK);
+  const int rows = PQntuples(r.get());
+  if (rows == 0) return std::nullopt;
+  auto text = [&](int row, int col) {
+    return std::string(PQgetvalue(r.get(), row, col), static_cast<std::size_t>(PQgetlength(r.get(), row, col)));
+  };
+  auto optional_text = [&](int row, int col) { return PQgetisnull(r.get(), row, col) ? std::nullopt : std::optional<std::string>(text(row, col)); };
+  const bool stale = text(0, 7) == "1";
+  LiveHttpSession live{std::stoll(text(0, 0)), text(0, 1), text(0, 2), text(0, 3), text(0, 4), text(0, stale ? 6 : 5), {}};
+  for (int row = 0; row < rows; ++row) {
+    if (PQgetisnull(r.get(), row, 8)) continue;  // a user without grants
+    live.grants.push_back({text(row, 8), optional_text(row, 9), optional_text(row, 10)});
+  }
+  if (stale) {
+    const char* touch_values[] = {token_hash_hex.c_str(), at.c_str()};
+    statements.execute("http_sessions/touch_session.sql", 2, touch_values, PGRES_COMMAND_OK);
   }
   return live;
 }

@@ -45,10 +45,10 @@ struct LiveHttpSession {
   };
   std::vector<Grant> grants;  // by role, then department code
 };
-// A live session with its user and grants, in one round trip on a statement kept prepared;
-// nullopt when it is unknown, ended, past its absolute end, idle for `idle_seconds` or more,
-// or its user is disabled. Its last use moves to `now` when it is older than `touch_seconds`
-// (0: always).
+// A live session with its user and grants, in one round trip on a read-only statement kept
+// prepared; nullopt when it is unknown, ended, past its absolute end, idle for `idle_seconds`
+// or more, or its user is disabled. Its last use moves to `now` (a second, writing round trip)
+// when it is older than `touch_seconds` (0: always).
 std::optional<LiveHttpSession> touch_http_session(PreparedStatements& statements, const std::string& token_hash_hex, TimePoint now,
                                                   int idle_seconds, int touch_seconds = 0);
 // Ends a session at once (logout). False when there was no live one.
