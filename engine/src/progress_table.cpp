@@ -333,13 +333,7 @@ namespace {
 std::string quote_cell(std::string_view cell, TableFormat format) {
   const bool needs = format == TableFormat::csv ? cell.find_first_of(",\"\r\n") != std::string_view::npos
                                                 : (cell.find_first_of("\t\r\n") != std::string_view::npos || cell.starts_with('"'));
-  if (!needs) return std::string(cell);
-  std::string out = "\"";
-  for (char c : cell) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+  return needs ? model::quoted(cell) : std::string(cell);
 }
 
 }  // namespace

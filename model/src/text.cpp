@@ -48,4 +48,17 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+std::string quoted(std::string_view cell) {
+  std::string out = "\"";
+  for (char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string csv_field(std::string_view cell) {
+  return cell.find_first_of(",\"\r\n") == std::string_view::npos ? std::string(cell) : quoted(cell);
+}
+
 }  // namespace model

@@ -24,3 +24,13 @@ TEST(Text, TrimsAsciiAndIdeographicSpace) {
   EXPECT_EQ(model::trim(" \u3000 "), "");
   EXPECT_EQ(model::trim("内 容"), "内 容");
 }
+
+// RFC 4180: the CSV of the audit log (CLI and HTTP) and of the progress table quote alike.
+TEST(Text, CsvFieldsAreQuotedOnlyWhenTheyMustBe) {
+  EXPECT_EQ(model::csv_field("地域福祉課"), "地域福祉課");
+  EXPECT_EQ(model::csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(model::csv_field("言う\"はい\""), "\"言う\"\"はい\"\"\"");
+  EXPECT_EQ(model::csv_field("一行目\r\n二行目"), "\"一行目\r\n二行目\"");
+  EXPECT_EQ(model::csv_field(""), "");
+  EXPECT_EQ(model::quoted(""), "\"\"");
+}

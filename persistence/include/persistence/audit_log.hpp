@@ -12,19 +12,17 @@
 #include <soci/soci.h>
 
 #include "model/sheet.hpp"
+#include "model/time.hpp"
 
 namespace persistence {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-// A time given on the command line: RFC 3339 with an offset (2020-04-01T09:00:00+09:00,
-// 2020-04-01T00:00:00.5Z; 't'/'z' and a space for 'T' are accepted), or a bare date, which
-// means 00:00 JST (+09:00) of that day. Throws engine::DomainError naming `text` otherwise.
+// A time given on the command line, read by model::parse_time; what it refuses is an
+// engine::DomainError (the CLI's exit 1) naming `text`.
 TimePoint parse_time_argument(std::string_view text);
-// RFC 3339 in UTC with microseconds (the audit trail's form): 2020-03-31T15:00:00.000000Z.
-std::string format_utc(TimePoint t);
-// As a person in Japan reads it: 2020-04-01 09:00:00 JST.
-std::string format_jst(TimePoint t);
+using model::format_jst;
+using model::format_utc;
 
 struct LoggedEvent {
   long long id = 0;
