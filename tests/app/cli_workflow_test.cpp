@@ -145,6 +145,15 @@ TEST(CliWorkflow, ClosedYearCannotCloseUntilEverySheetIsAcceptedAndIsReadOnlyAft
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("74 sheets are not accepted yet"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("sheet 1 (draft)"), std::string::npos) << r.err;
+  // Admins may close a year as over HTTP (and get the same check); staff may not.
+  city.add_user("kanri", "--role admin");
+  auto admin = city.run("year close 2020 --actor kanri");
+  EXPECT_EQ(admin.exit_code, 1);
+  EXPECT_NE(admin.err.find("74 sheets are not accepted yet"), std::string::npos) << admin.err;
+  auto staff = city.run("year close 2020 --actor tanaka");
+  EXPECT_EQ(staff.exit_code, 1);
+  EXPECT_EQ(staff.err.find("74 sheets"), std::string::npos) << staff.err;
+  EXPECT_NE(staff.err.find("close a fiscal year"), std::string::npos) << staff.err;
   // FY2019 is the imported, closed year: read-only.
   auto edit = city.run("sheet edit --year 2019 --sheet 10 --grade B --expect-version 1 --actor coord");
   EXPECT_EQ(edit.exit_code, 1);
