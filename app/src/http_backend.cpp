@@ -96,16 +96,16 @@ auto PgBackend::with_session(F&& f) {
   auto lease = pool_.lease();
   try {
     return f(*lease);
-  } catch (const soci::soci_error& e) {
-    if (SessionPool::check_broken(*lease)) throw api::Unavailable(fmt::format("database connection lost: {}", e.get_error_message()));
-    // Only the server's message: SOCI's what() lists the bound values.
-    throw std::runtime_error(fmt::format("database: {}", e.get_error_message()));
   } catch (const api::Unavailable&) {
     throw;
   } catch (const std::exception& e) {
-    // Work on the raw libpq connection (audit verify) fails with errors of its own: a lost
-    // connection is still a 503, and the slot must reconnect rather than fail every lease.
-    if (SessionPool::check_broken(*lease)) throw api::Unavailable(fmt::format("database connection lost: {}", e.what()));
+    // Only the server's message of a SOCI error: its what() lists the bound values. Work on the
+    // raw libpq connection fails with errors of its own; either way a lost connection is a 503,
+    // and the slot must reconnect rather than fail every lease.
+    const auto* database = dynamic_cast<const soci::soci_error*>(&e);
+    const std::string reason = database != nullptr ? database->get_error_message() : std::string(e.what());
+    if (SessionPool::check_broken(*lease)) throw api::Unavailable(fmt::format("database connection lost: {}", reason));
+    if (database != nullptr) throw std::runtime_error(fmt::format("database: {}", reason));
     throw;
   }
 }
