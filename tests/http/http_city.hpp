@@ -69,6 +69,7 @@ struct Settings {
   int header_limit_bytes = 8192;
   int read_timeout_ms = 3000;
   int idle_timeout_ms = 10000;
+  int max_connections = 1024;
   int worker_threads = 4;
   int pool_size = 4;
   int pool_wait_ms = 2000;
@@ -93,6 +94,7 @@ body_limit_bytes = {body}
 header_limit_bytes = {header}
 read_timeout_ms = {read}
 idle_timeout_ms = {idle}
+max_connections = {max_conn}
 worker_threads = {workers}
 pool_wait_ms = {pool_wait}
 session_idle_seconds = {session_idle}
@@ -117,7 +119,8 @@ holidays = "{src}/config/holidays/exceptions.tsv"
 channels = "inbox"
 )",
                      fmt::arg("pool_size", s.pool_size), fmt::arg("body", s.body_limit_bytes), fmt::arg("header", s.header_limit_bytes),
-                     fmt::arg("read", s.read_timeout_ms), fmt::arg("idle", s.idle_timeout_ms), fmt::arg("workers", s.worker_threads),
+                     fmt::arg("read", s.read_timeout_ms), fmt::arg("idle", s.idle_timeout_ms), fmt::arg("max_conn", s.max_connections),
+                     fmt::arg("workers", s.worker_threads),
                      fmt::arg("pool_wait", s.pool_wait_ms), fmt::arg("session_idle", s.session_idle_seconds),
                      fmt::arg("session_life", s.session_lifetime_seconds), fmt::arg("login_fail", s.login_max_failures),
                      fmt::arg("addr_fail", s.address_max_failures), fmt::arg("block", s.login_block_seconds), fmt::arg("src", kSource),

@@ -62,6 +62,36 @@ TEST(HttpOperations, SlowClientOnAKeepAliveConnectionIsDisconnectedToo) {
   EXPECT_LT(ms_since(started), 2000);
 }
 
+// The connection cap: beyond max_connections a new connection is answered 503 with Retry-After
+// and closed, those held are served on, and a freed place is taken again.
+TEST(HttpOperations, ConnectionsBeyondTheCapGet503AndTheHeldOnesGoOn) {
+  Settings s;
+  s.max_connections = 4;
+  City city(s);
+  std::vector<std::unique_ptr<HttpConnection>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<HttpConnection>(city.port()));
+    ASSERT_EQ(held.back()->request(testing_support::bhttp::verb::get, "/healthz").status, 200) << "connection " << i;
+  }
+  RawSocket over(city.port());
+  ASSERT_TRUE(over.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  auto refused = over.read_until_close(std::chrono::seconds(5));
+  EXPECT_EQ(raw_status(refused.data), 503) << refused.data;
+  EXPECT_NE(refused.data.find("Retry-After: 1"), std::string::npos) << refused.data;
+  EXPECT_TRUE(refused.closed);
+  for (auto& c : held) EXPECT_EQ(c->request(testing_support::bhttp::verb::get, "/healthz").status, 200) << "a held connection was harmed";
+  held.pop_back();  // closes one
+  for (int attempt = 0;; ++attempt) {  // the server sees the close a moment later
+    ASSERT_LT(attempt, 50) << "the freed place was not given again";
+    HttpConnection again(city.port(), std::chrono::seconds(5));
+    try {
+      if (again.request(testing_support::bhttp::verb::get, "/healthz").status == 200) break;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 TEST(HttpOperations, MalformedHttpGets400AndOversizeHeaders431) {
   City city;  // header_limit_bytes = 8192
   for (const std::string& request : {std::string("THIS IS NOT HTTP\r\n\r\n"), std::string("GET / HTTP/9.9\r\nHost: x\r\n\r\n"),

@@ -84,6 +84,25 @@ TEST(HttpSession, SessionEndsAfterTheIdleLimit) {
   EXPECT_EQ(r.status, 401) << r.body;
 }
 
+// However busy, a session ends at its absolute lifetime (12 h by default; ASVS §3.3.2).
+TEST(HttpSession, SessionEndsAtItsLifetimeEvenInUse) {
+  Settings s;
+  s.session_lifetime_seconds = 4;
+  City city(s);
+  const std::string token = city.token("tanaka");
+  const auto ends = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  int served = 0;
+  while (std::chrono::steady_clock::now() + std::chrono::milliseconds(700) < ends) {
+    ASSERT_EQ(city.call("GET", "/api/v1/me", {}, City::bearer(token)).status, 200) << "used before its lifetime ran out";
+    ++served;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  EXPECT_GE(served, 2);
+  std::this_thread::sleep_until(ends + std::chrono::milliseconds(1200));
+  auto r = city.call("GET", "/api/v1/me", {}, City::bearer(token));
+  EXPECT_EQ(r.status, 401) << "used all along, yet past its lifetime: " << r.body;
+}
+
 TEST(HttpSession, DisabledUserIsRefusedAtOnce) {
   City city;
   const std::string token = city.token("tanaka");
