@@ -16,6 +16,7 @@
 #include "engine/errors.hpp"
 #include "model/fiscal_year.hpp"
 #include "model/text.hpp"
+#include "model/time.hpp"
 
 namespace api {
 
@@ -65,53 +66,13 @@ std::string format_rfc3339(TimePoint t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(Clock::to_time_t(secs)));
 }
 
-// RFC 3339 with an offset (2020-04-01T09:00:00+09:00, …Z, fractions allowed).
+// A time parameter as the CLI reads one (model::parse_time); nullopt when it is none.
 std::optional<TimePoint> parse_rfc3339(std::string_view s) {
-  int y, mo, d, h, mi, sec;
-  if (s.size() < 20) return std::nullopt;
-  auto num = [&](std::size_t pos, std::size_t len, int& out) {
-    auto r = std::from_chars(s.data() + pos, s.data() + pos + len, out);
-    return r.ec == std::errc() && r.ptr == s.data() + pos + len;
-  };
-  if (!num(0, 4, y) || s[4] != '-' || !num(5, 2, mo) || s[7] != '-' || !num(8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      !num(11, 2, h) || s[13] != ':' || !num(14, 2, mi) || s[16] != ':' || !num(17, 2, sec)) {
+  try {
+    return model::parse_time(s);
+  } catch (const model::TimeError&) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  // system_clock counts nanoseconds in 64 bits (1677–2262): a year outside that would wrap
-  // around (since=2999-… became a time in 1800 and matched every event).
-  if (y < 1900 || y > 2200) return std::nullopt;
-  std::size_t pos = 19;
-  long long micros = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int digits = 0;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (digits < 6) micros = micros * 10 + (s[pos] - '0');
-      ++digits;
-      ++pos;
-    }
-    if (digits == 0) return std::nullopt;
-    for (int i = digits; i < 6; ++i) micros *= 10;
-  }
-  int offset_minutes = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos + 6 == s.size() && (s[pos] == '+' || s[pos] == '-') && s[pos + 3] == ':') {
-    int oh, om;
-    if (!num(pos + 1, 2, oh) || !num(pos + 4, 2, om)) return std::nullopt;
-    offset_minutes = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
-                                        std::chrono::day(static_cast<unsigned>(d))};
-  if (!ymd.ok()) return std::nullopt;
-  auto t = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(sec) +
-           std::chrono::microseconds(micros) - std::chrono::minutes(offset_minutes);
-  return std::chrono::time_point_cast<Clock::duration>(t);
 }
 
 Response json_response(http::status status, const json::value& body, unsigned version) {
@@ -375,8 +336,10 @@ struct HttpApi::Impl {
     }
   }
 
-  // A file of the web UI from memory, never from the disk: "/" and any path without a file
-  // give /index.html, so no path reaches anything outside the files loaded at start.
+  // A file of the web UI from memory, never from the disk, so no path reaches anything outside
+  // the files loaded at start. "/" and the UI's own routes (/sheets/12, the links in reminder
+  // mails) give /index.html; a missing file (a name with an extension, /app.js) is a 404, so
+  // that a broken asset link is not answered with a page.
   Response static_response(const Ctx& ctx, std::string_view path) {
     const auto method = ctx.req.method();
     if (method != http::verb::get && method != http::verb::head) {
@@ -387,6 +350,10 @@ struct HttpApi::Impl {
     }
     std::optional<StaticFile> file;
     if (path != "/") file = settings.static_files(path);
+    const std::string_view last_segment = path.substr(path.rfind('/') + 1);
+    if (!file && last_segment.find('.') != std::string_view::npos) {
+      fail(http::status::not_found, "そのファイルはありません。", fmt::format("{} is not a file of the web UI", path));
+    }
     if (!file) file = settings.static_files("/index.html");
     if (!file) fail(http::status::not_found, "画面のファイルがありません。", "the web UI has no index.html");
     Response res{http::status::ok, ctx.req.version()};
@@ -690,7 +657,8 @@ struct HttpApi::Impl {
     for (const auto& d : plan.departments) {
       departments.push_back(json::object{{"code", d.code}, {"name", d.name}, {"kind", model::to_string(d.kind)}});
     }
-    json::object out{{"name", workflow.name},     {"initial_state", workflow.initial_state}, {"final_state", workflow.final_state},
+    json::object plan_info{{"code", plan.plan.code}, {"name", plan.plan.name}, {"first_year", plan.plan.first_year}, {"last_year", plan.plan.last_year}};
+    json::object out{{"plan", std::move(plan_info)}, {"name", workflow.name}, {"initial_state", workflow.initial_state}, {"final_state", workflow.final_state},
                      {"grades", std::move(grade_items)}, {"states", std::move(states)},   {"actions", std::move(actions)},
                      {"roles", std::move(roles)},        {"departments", std::move(departments)}};
     return json_response(http::status::ok, out, ctx.req.version());
@@ -1054,16 +1022,6 @@ struct HttpApi::Impl {
     return res;
   }
 
-  static std::string csv_field(std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
-    std::string out = "\"";
-    for (char c : v) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + "\"";
-  }
-
   // The CLI's `audit log --format csv` columns: BOM, header, CRLF, RFC 4180 quoting.
   static std::string audit_csv(const json::array& events) {
     static const char* cols[] = {"id", "entity_type", "entity_id", "chain_position", "occurred_at", "actor", "actor_grant",
@@ -1078,7 +1036,7 @@ struct HttpApi::Impl {
         std::string text;
         if (v && v->is_string()) text = std::string(v->as_string());
         else if (v && !v->is_null()) text = json::serialize(*v);
-        out += std::string(i ? "," : "") + csv_field(text);
+        out += std::string(i ? "," : "") + model::csv_field(text);
       }
       out += "\r\n";
     }

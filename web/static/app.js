@@ -13,7 +13,7 @@ import { dashboardPage } from './pages/dashboard.js';
 import { auditPage } from './pages/audit.js';
 import { measurePage } from './pages/measure.js';
 import { inboxPage } from './pages/inbox.js';
-import { loadWorkflow, forgetWorkflow } from './workflow.js';
+import { loadWorkflow, forgetWorkflow, planName } from './workflow.js';
 
 route('/login', loginPage);
 route('/me', mePage);
@@ -110,6 +110,8 @@ async function renderRoute(seq) {
   if (session.current() && path !== '/login') {
     try {
       await loadWorkflow();
+      // The plan's own name (the configuration's), not a city written into the page.
+      document.getElementById('site-title').textContent = `shinchoku — ${planName()} 進捗状況の評価`;
     } catch (err) {
       if (seq === renderSeq && !(err && err.status === 401)) showError(err);
       return;

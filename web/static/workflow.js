@@ -26,6 +26,7 @@ export function states() { return list('states'); }
 export function actions() { return list('actions'); }
 export function roles() { return list('roles'); }
 export function departments() { return list('departments'); }
+export function planName() { return (config && config.plan && config.plan.name) || ''; }
 
 // Audit events that are no workflow action: their labels are the UI's own.
 const EVENT_LABELS = { edit: '編集', create: '作成', import: 'インポート', open_year: '年度開始' };

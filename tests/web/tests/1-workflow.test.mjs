@@ -28,6 +28,8 @@ async function sheetState(page) {
 test('staff finds the sheet in the list and submits it', async () => {
   const { page } = staff;
   await open(page, `#/sheets?year=${YEAR}`, 'シート一覧');
+  // The footer names the configured plan (GET /api/v1/workflow), not a city written into the page.
+  assert.match(await page.locator('#site-title').textContent(), /本庄市地域福祉計画 進捗状況の評価/);
   await page.getByLabel('実行課').selectOption('地域福祉課');
   await page.getByRole('button', { name: '絞り込む' }).click();
   await until(page, () => location.hash.includes('department='));
