@@ -19,6 +19,14 @@ using persistence::ReminderTime;
 
 namespace {
 
+// Reminder audit events whose fields are those of the outbox row they record.
+constexpr const char* kEventMatchesItsRow =
+    "SELECT count(*) FROM audit_event e JOIN reminder_outbox o ON CAST(o.id AS text) = e.entity_id "
+    "WHERE e.entity_type = 'reminder' AND e.changes -> 'recipient_id' ->> 'after' = CAST(o.recipient_id AS text) "
+    "AND e.changes -> 'channel' ->> 'after' = o.channel AND e.changes -> 'sheet_id' ->> 'after' = CAST(o.sheet_id AS text) "
+    "AND e.changes -> 'rule' ->> 'after' = o.rule AND e.changes -> 'period' ->> 'after' = o.period "
+    "AND e.changes -> 'attempts' ->> 'after' = CAST(o.attempts AS text)";
+
 ReminderTime at(const char* rfc3339) { return persistence::parse_time_argument(rfc3339); }
 
 class ReminderOutbox : public ::testing::Test {
@@ -198,6 +206,10 @@ TEST_F(ReminderOutbox, SentReminderIsAuditedWithItsMessageId) {
   EXPECT_EQ(scalar("SELECT action || ' ' || actor || ' ' || (changes -> 'message_id' ->> 'after') FROM audit_event "
                    "WHERE entity_type = 'reminder'"),
             "sent system <abc@shinchoku>");
+  // The event records the row it marks: who, how, which sheet, rule, period and attempts.
+  EXPECT_EQ(scalar("SELECT string_agg(k, ',' ORDER BY k) FROM audit_event, jsonb_object_keys(changes) AS k WHERE entity_type = 'reminder'"),
+            "attempts,channel,message_id,period,recipient_id,rule,sheet_id,state");
+  EXPECT_EQ(scalar(kEventMatchesItsRow), "1");
   const auto c = persistence::reminder_counts(app());
   EXPECT_EQ(c.sent, 1);
   EXPECT_EQ(c.pending + c.retrying + c.sending + c.dead, 0);
@@ -224,6 +236,10 @@ TEST_F(ReminderOutbox, FailedDeliveriesRetryThenDieAuditedAndRequeueBringsThemBa
                    "AND comment = 'connection refused'"),
             "2");
   EXPECT_EQ(scalar("SELECT count(*) FROM reminder_outbox WHERE last_error = 'connection refused'"), "2");
+  EXPECT_EQ(scalar("SELECT string_agg(DISTINCT k, ',' ORDER BY k) FROM audit_event, jsonb_object_keys(changes) AS k "
+                   "WHERE entity_type = 'reminder'"),
+            "attempts,channel,period,recipient_id,rule,sheet_id,state");
+  EXPECT_EQ(scalar(kEventMatchesItsRow), "2");
 
   const auto one = persistence::requeue_reminders(app(), std::stoll(scalar("SELECT min(id) FROM reminder_outbox")), false, t, "cli:test");
   EXPECT_EQ(one.size(), 1u);

@@ -1,6 +1,7 @@
 -- A failed delivery: back to pending for a later attempt, or dead after :max_attempts. The rows
 -- that die get their audit event (entity reminder, action given_up, the error as its comment)
--- in the same statement, set-wise (audit_append_events, migration 008).
+-- in the same statement, set-wise (audit_append_events, migration 008), the row's fields by
+-- reminder_event_fields (migration 011).
 WITH failed AS (
   UPDATE reminder_outbox
      SET state = CASE WHEN attempts >= :max_attempts THEN 'dead' ELSE 'pending' END,
@@ -10,14 +11,8 @@ WITH failed AS (
 ), events AS (
   SELECT audit_append_events('reminder', 'given_up', 'system', NULL, CAST(:error AS text), NULL,
            array_agg(CAST(f.id AS text) ORDER BY f.id),
-           array_agg(jsonb_build_object(
-             'state', jsonb_build_object('before', 'sending', 'after', 'dead'),
-             'recipient_id', jsonb_build_object('before', NULL, 'after', f.recipient_id),
-             'channel', jsonb_build_object('before', NULL, 'after', f.channel),
-             'sheet_id', jsonb_build_object('before', NULL, 'after', f.sheet_id),
-             'rule', jsonb_build_object('before', NULL, 'after', f.rule),
-             'period', jsonb_build_object('before', NULL, 'after', f.period),
-             'attempts', jsonb_build_object('before', NULL, 'after', f.attempts)) ORDER BY f.id)) AS n
+           array_agg(jsonb_build_object('state', jsonb_build_object('before', 'sending', 'after', 'dead'))
+             || reminder_event_fields(f.recipient_id, f.channel, f.sheet_id, f.rule, f.period, f.attempts) ORDER BY f.id)) AS n
     FROM failed f
    WHERE f.state = 'dead'
 )

@@ -1,7 +1,8 @@
 -- Delivered: only rows this worker still holds (a lease that ran out may have been claimed again).
 -- In the same statement, the inbox rows' notifications (:inbox, [{"id", "title", "body"}]) and
 -- one audit event per row marked (entity reminder, action sent), all set-wise: the events by
--- audit_append_events (migration 008), not one statement and one trigger run per row.
+-- audit_append_events (migration 008), not one statement and one trigger run per row; the
+-- row's fields by reminder_event_fields (migration 011).
 WITH marked AS (
   UPDATE reminder_outbox
      SET state = 'sent', sent_at = CAST(:now AS timestamptz), message_id = :message_id, lease_until = NULL, last_error = NULL
@@ -18,13 +19,8 @@ WITH marked AS (
            array_agg(CAST(m.id AS text) ORDER BY m.id),
            array_agg(jsonb_build_object(
              'state', jsonb_build_object('before', 'sending', 'after', 'sent'),
-             'message_id', jsonb_build_object('before', NULL, 'after', CAST(:message_id AS text)),
-             'recipient_id', jsonb_build_object('before', NULL, 'after', m.recipient_id),
-             'channel', jsonb_build_object('before', NULL, 'after', m.channel),
-             'sheet_id', jsonb_build_object('before', NULL, 'after', m.sheet_id),
-             'rule', jsonb_build_object('before', NULL, 'after', m.rule),
-             'period', jsonb_build_object('before', NULL, 'after', m.period),
-             'attempts', jsonb_build_object('before', NULL, 'after', m.attempts)) ORDER BY m.id)) AS n
+             'message_id', jsonb_build_object('before', NULL, 'after', CAST(:message_id AS text)))
+             || reminder_event_fields(m.recipient_id, m.channel, m.sheet_id, m.rule, m.period, m.attempts) ORDER BY m.id)) AS n
     FROM marked m
 )
 SELECT m.id FROM marked m CROSS JOIN events ORDER BY m.id
