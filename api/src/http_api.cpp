@@ -66,15 +66,6 @@ std::string format_rfc3339(TimePoint t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(Clock::to_time_t(secs)));
 }
 
-// A time parameter as the CLI reads one (model::parse_time); nullopt when it is none.
-std::optional<TimePoint> parse_rfc3339(std::string_view s) {
-  try {
-    return model::parse_time(s);
-  } catch (const model::TimeError&) {
-    return std::nullopt;
-  }
-}
-
 Response json_response(http::status status, const json::value& body, unsigned version) {
   Response res{status, version};
   res.set(http::field::content_type, "application/json; charset=utf-8");
@@ -443,12 +434,15 @@ struct HttpApi::Impl {
   std::optional<TimePoint> query_time(const Ctx& ctx, const std::string& name) {
     auto text = query_text(ctx, name);
     if (!text) return std::nullopt;
-    auto t = parse_rfc3339(*text);
-    if (!t) {
-      fail(http::status::bad_request, fmt::format("{} はRFC 3339の日時で指定してください（例 2020-04-01T09:00:00+09:00）。", name),
-           fmt::format("{} must be an RFC 3339 time such as 2020-04-01T09:00:00+09:00", name), name);
+    // Read as the CLI reads a time (model::parse_time): RFC 3339 with an offset, or a date
+    // meaning 00:00 JST of that day.
+    try {
+      return model::parse_time(*text);
+    } catch (const model::TimeError& e) {
+      fail(http::status::bad_request,
+           fmt::format("{} はRFC 3339の日時（例 2020-04-01T09:00:00+09:00）か日付（2020-04-01、日本時間0時）で指定してください。", name),
+           fmt::format("{}: {}", name, e.what()), name);
     }
-    return t;
   }
 
   int query_year(const Ctx& ctx, const std::string& name, bool required) {

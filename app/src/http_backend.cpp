@@ -63,7 +63,7 @@ SessionPool::Lease SessionPool::lease() {
 
 bool SessionPool::check_broken(Slot& slot) {
   auto* backend = static_cast<soci::postgresql_session_backend*>(slot.sql.get_backend());
-  if (backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK) {
+  if (backend == nullptr || !persistence::usable_connection(backend->conn_)) {
     slot.open = false;
     slot.store.reset();
     slot.prepared.reset();

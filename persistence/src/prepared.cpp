@@ -24,9 +24,15 @@ PGconn* connection_of(soci::session& sql) {
 void throw_database_error(PGconn* conn, const PGresult* r, std::string_view query) {
   std::string reason = r != nullptr ? PQresultErrorMessage(r) : PQerrorMessage(conn);
   while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+  if (reason.empty() && r != nullptr) reason = fmt::format("unexpected result {}", PQresStatus(PQresultStatus(r)));
   const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   if (state == nullptr || std::strlen(state) != 5) state = PQstatus(conn) == CONNECTION_OK ? "XX000" : "08006";
   throw soci::postgresql_soci_error(fmt::format("{}: {}", query, reason), state);
+}
+
+bool usable_connection(PGconn* conn) {
+  return conn != nullptr && PQstatus(conn) == CONNECTION_OK && PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
+         PQtransactionStatus(conn) == PQTRANS_IDLE;
 }
 
 PreparedStatements::PreparedStatements(soci::session& sql) : sql_(sql) {
@@ -36,7 +42,7 @@ PreparedStatements::PreparedStatements(soci::session& sql) : sql_(sql) {
 
 PreparedStatements::~PreparedStatements() {
   PGconn* c = connection_of(sql_);
-  if (c == nullptr || c != conn_ || PQbackendPID(c) != backend_pid_ || PQtransactionStatus(c) != PQTRANS_IDLE) return;
+  if (c == nullptr || c != conn_ || PQbackendPID(c) != backend_pid_ || !usable_connection(c)) return;
   std::string text;
   for (const auto& s : statements_) {
     if (s.prepared) text += fmt::format("DEALLOCATE {};", s.name);
@@ -93,12 +99,16 @@ PgResult PreparedStatements::execute_between(std::string_view before, std::strin
                     (!prepare || PQsendPrepare(c, s.name.c_str(), sql_text(file).c_str(), 0, nullptr) == 1) &&
                     PQsendQueryPrepared(c, s.name.c_str(), n_values, values, nullptr, nullptr, 0) == 1 &&
                     (after.empty() || send_command(after_text) == 1) && PQpipelineSync(c) == 1;
-  if (!sent) {
-    // Nothing usable went out, or the connection broke: leave pipeline mode where libpq lets us
-    // and report the connection's error (a broken connection is reopened by its pool).
+  // The connection failed mid-way: its error, taken before leaving pipeline mode (which may
+  // fail and replace it). A connection left in pipeline mode or in a transaction is reopened
+  // by its pool (see the header).
+  auto connection_failed = [&]() {
+    const std::string reason = PQerrorMessage(c);
     PQexitPipelineMode(c);
-    throw_database_error(c, nullptr, file);
-  }
+    throw soci::postgresql_soci_error(fmt::format("{}: {}", file, reason.empty() ? "the connection failed in pipeline mode" : reason),
+                                      PQstatus(c) == CONNECTION_OK ? "XX000" : "08006");
+  };
+  if (!sent) connection_failed();
   // Every result is read up to the sync, even after a failure, so that the connection leaves
   // pipeline mode clean; the first failure is thrown after that.
   enum Step { kBefore, kPrepare, kStatement, kAfter };
@@ -131,9 +141,10 @@ PgResult PreparedStatements::execute_between(std::string_view before, std::strin
     PgResult sync(PQgetResult(c));
     lost = !sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC;
   }
+  if (lost) connection_failed();
   PQexitPipelineMode(c);
   if (failure) throw_database_error(c, failure.get(), file);
-  if (lost || !result) throw_database_error(c, nullptr, file);
+  if (!result) throw_database_error(c, nullptr, file);
   return result;
 }
 

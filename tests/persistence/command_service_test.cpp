@@ -355,3 +355,22 @@ TEST_F(CommandService, AWriteTheDatabaseRefusesRollsBackAndTheConnectionGoesOn) 
   auto report = verify();
   EXPECT_TRUE(report.ok()) << persistence::verify_report_text(report);
 }
+
+// The pool reopens a connection it cannot trust with the next piece of work: one left in a
+// transaction or in pipeline mode (a failure in the middle of a pipelined command).
+TEST_F(CommandService, AConnectionLeftInATransactionOrInPipelineModeIsNotUsable) {
+  soci::session sql;
+  persistence::open_session(sql, db.app_url());
+  persistence::PreparedStatements prepared(sql);
+  PGconn* c = prepared.connection();
+  EXPECT_TRUE(persistence::usable_connection(c));
+  sql << "BEGIN";
+  EXPECT_FALSE(persistence::usable_connection(c));
+  sql << "ROLLBACK";
+  EXPECT_TRUE(persistence::usable_connection(c));
+  ASSERT_EQ(PQenterPipelineMode(c), 1);
+  EXPECT_FALSE(persistence::usable_connection(c));
+  ASSERT_EQ(PQexitPipelineMode(c), 1);
+  EXPECT_TRUE(persistence::usable_connection(c));
+  EXPECT_FALSE(persistence::usable_connection(nullptr));
+}

@@ -45,7 +45,9 @@ class PreparedStatements {
   // The same, with the commands `before` and `after` (without parameters, such as BEGIN and
   // COMMIT; empty for none) sent with it in one round trip (libpq pipeline mode). The first of
   // them to fail throws as execute does, and the ones after it do not run; a transaction the
-  // caller began stays open (aborted, after a failure) for the caller to end.
+  // caller began stays open (aborted, after a failure) for the caller to end. When the
+  // connection fails on the way it may be left in pipeline mode: usable_connection() then says
+  // no, and the session must be reopened.
   PgResult execute_between(std::string_view before, std::string_view file, int n_values, const char* const* values, ExecStatusType expected,
                            std::string_view after);
 
@@ -63,6 +65,11 @@ class PreparedStatements {
   PGconn* conn_ = nullptr;          // the connection the statements were prepared on, and its server process
   int backend_pid_ = 0;
 };
+
+// Whether `conn` can take the next piece of work: open, out of pipeline mode and out of any
+// transaction (between pieces of work, one still open means its end was lost). A pool
+// reopens a connection that is not.
+bool usable_connection(PGconn* conn);
 
 // A failed libpq call on `conn` as SOCI reports a database error (soci::postgresql_soci_error,
 // with the SQLSTATE), so callers that catch soci::soci_error or read the SQLSTATE see no
