@@ -41,6 +41,23 @@ export function gradeLabel(g) {
   return x ? `${g} ${x.label}` : g;
 }
 
+// The colour class of a state or grade tag, from what the configuration says of it rather than
+// its code, so that another city's states and scale are coloured too: the first state, the
+// final one, those between; the scale's first grade, the one under study, the one that stops the
+// measure, the others.
+export function stateClass(s) {
+  const x = byCode('states', s);
+  if (!x) return 'state state-between';
+  return `state state-${x.initial ? 'initial' : x.final ? 'final' : 'between'}`;
+}
+export function gradeClass(g) {
+  const x = byCode('grades', g);
+  if (!g || !x) return 'grade grade-none';
+  if (x.discontinues) return 'grade grade-stops';
+  if (x.under_study) return 'grade grade-study';
+  return `grade grade-${grades()[0] === x ? 'first' : 'other'}`;
+}
+
 // Whether the action is refused without a comment (comment_required in the workflow file).
 export function needsComment(a) { return Boolean((byCode('actions', a) || {}).comment_required); }
 // The labels of the actions that need a comment, each once: 差戻し・再開.

@@ -39,6 +39,8 @@ test('staff finds the sheet in the list and submits it', async () => {
   await page.locator(`a[href="#/sheets/${sheet.id}"]`).click();
   await page.locator('#sheet-form').waitFor();
   assert.equal(await sheetState(page), '作成中');
+  // Tags are coloured by what the workflow says of the state (its first), not by its code.
+  assert.match(await page.locator('#page .lead .state').getAttribute('class'), /\bstate-initial\b/);
   assert.match(await page.locator('table.schedule .current').first().textContent(), /R2（今年度）/);
   await page.getByLabel('評価', { exact: true }).selectOption('A');
   assert.match(await page.locator('label[for]', { hasText: '成果' }).textContent(), /必須/);
@@ -48,6 +50,7 @@ test('staff finds the sheet in the list and submits it', async () => {
   await page.getByRole('button', { name: '提出' }).click();
   await page.getByText('提出しました').waitFor();
   assert.equal(await sheetState(page), '提出済み');
+  assert.match(await page.locator('#page .lead .state').getAttribute('class'), /\bstate-between\b/);
   assert.deepEqual(await actionButtons(page), []);
   assertNoCspViolations(page);
 });

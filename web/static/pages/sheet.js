@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { request, get, ApiError } from '../api.js';
 import { setPage, field, select, showError, showAlert, clearAlert, showStatus } from '../ui.js';
 import { yearLabel, planYearKey, fieldLabel, measureName, formatDateTime } from '../format.js';
-import { stateLabel, actionLabel, gradeLabel, grades, needsComment, resultsRequired } from '../workflow.js';
+import { stateLabel, stateClass, actionLabel, gradeLabel, gradeClass, grades, needsComment, resultsRequired } from '../workflow.js';
 import { commentDialog } from '../comment_dialog.js';
 
 const FIELDS = ['grade', 'actions', 'results', 'next_steps'];
@@ -60,7 +60,7 @@ class SheetView {
     const s = this.base;
     const title = `シート${s.sheet_no} ${measureName(s.measure)}`;
     setPage(title,
-      h('p.lead', `${yearLabel(s.year)}・`, h('span', { class: `state state-${s.state}` }, stateLabel(s.state)), `・版 ${s.version}`,
+      h('p.lead', `${yearLabel(s.year)}・`, h('span', { class: stateClass(s.state) }, stateLabel(s.state)), `・版 ${s.version}`,
         s.retired ? '・廃止' : '',
         ' ・ ', h('a', { href: `#/sheets/${s.id}/history` }, '変更履歴'),
         ' ・ ', h('a', { href: `#/measures/${encodeURIComponent(s.measure_id)}` }, 'この取組の年度ごとの推移'),
@@ -98,7 +98,7 @@ class SheetView {
     const prevBox = h('section.prev', { 'aria-labelledby': 'prev-h' },
       h('h3#prev-h', `前年度（${yearLabel(s.year - 1)}）`),
       prev
-        ? [h('p', h('span.label', '評価: '), h('span', { class: `grade grade-${prev.grade || 'none'}` }, gradeLabel(prev.grade))),
+        ? [h('p', h('span.label', '評価: '), h('span', { class: gradeClass(prev.grade) }, gradeLabel(prev.grade))),
           h('p.label', '今後の方針'), h('p.text', prev.next_steps || '（空欄）')]
         : h('p', '前年度のシートはありません。'));
     let current;
@@ -134,7 +134,7 @@ class SheetView {
       current = form;
     } else {
       current = h('div.readonly',
-        h('p', h('span.label', '評価: '), h('span', { class: `grade grade-${s.grade || 'none'}` }, gradeLabel(s.grade))),
+        h('p', h('span.label', '評価: '), h('span', { class: gradeClass(s.grade) }, gradeLabel(s.grade))),
         ['actions', 'results', 'next_steps'].map((f) => [h('p.label', fieldLabel(f)), h('p.text', s[f] || '（空欄）')]),
         h('p.hint', 'このシートは現在の状態ではあなたが編集できません。'));
     }

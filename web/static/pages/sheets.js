@@ -5,7 +5,7 @@ import { setPage, field, select } from '../ui.js';
 import { go } from '../router.js';
 import { loadYears, defaultYear } from '../years.js';
 import { yearLabel, measureName } from '../format.js';
-import { stateLabel, gradeLabel, states, grades, departments as configuredDepartments } from '../workflow.js';
+import { stateLabel, stateClass, gradeLabel, gradeClass, states, grades, departments as configuredDepartments } from '../workflow.js';
 
 export async function sheetsPage({ query, isCurrent }) {
   const years = await loadYears();
@@ -60,8 +60,8 @@ export async function sheetsPage({ query, isCurrent }) {
         h('td.num', s.sheet_no),
         h('td', h('a', { href: `#/sheets/${s.id}` }, measureName(s.measure) || `シート${s.sheet_no}`), h('div.small', s.policy)),
         h('td', s.departments.join('、')),
-        h('td', h('span', { class: `state state-${s.state}` }, stateLabel(s.state))),
-        h('td', h('span', { class: `grade grade-${s.grade || 'none'}` }, gradeLabel(s.grade))))))))
+        h('td', h('span', { class: stateClass(s.state) }, stateLabel(s.state))),
+        h('td', h('span', { class: gradeClass(s.grade) }, gradeLabel(s.grade))))))))
     : h('p.empty', '条件に合うシートはありません。');
   setPage(`シート一覧 ${yearLabel(year)}`, form, counts, list);
 }
