@@ -88,17 +88,16 @@ PgResult PreparedStatements::execute(std::string_view file, int n_values, const 
   return r;
 }
 
-PgResult PreparedStatements::execute_between(std::string_view before, std::string_view file, int n_values, const char* const* values,
-                                             ExecStatusType expected, std::string_view after) {
+PgResult PreparedStatements::execute_between(const char* before, std::string_view file, int n_values, const char* const* values,
+                                             ExecStatusType expected, const char* after) {
   PGconn* c = connection();
   Statement& s = statement(file);
-  const std::string before_text(before), after_text(after);
   const bool prepare = !s.prepared;
-  auto send_command = [&](const std::string& text) { return PQsendQueryParams(c, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0); };
-  const bool sent = PQenterPipelineMode(c) == 1 && (before.empty() || send_command(before_text) == 1) &&
+  auto send_command = [&](const char* text) { return PQsendQueryParams(c, text, 0, nullptr, nullptr, nullptr, nullptr, 0); };
+  const bool sent = PQenterPipelineMode(c) == 1 && (before == nullptr || send_command(before) == 1) &&
                     (!prepare || PQsendPrepare(c, s.name.c_str(), sql_text(file).c_str(), 0, nullptr) == 1) &&
                     PQsendQueryPrepared(c, s.name.c_str(), n_values, values, nullptr, nullptr, 0) == 1 &&
-                    (after.empty() || send_command(after_text) == 1) && PQpipelineSync(c) == 1;
+                    (after == nullptr || send_command(after) == 1) && PQpipelineSync(c) == 1;
   // The connection failed mid-way: its error, taken before leaving pipeline mode (which may
   // fail and replace it). A connection left in pipeline mode or in a transaction is reopened
   // by its pool (see the header).
@@ -113,10 +112,10 @@ PgResult PreparedStatements::execute_between(std::string_view before, std::strin
   // pipeline mode clean; the first failure is thrown after that.
   enum Step { kBefore, kPrepare, kStatement, kAfter };
   std::vector<Step> steps;
-  if (!before.empty()) steps.push_back(kBefore);
+  if (before != nullptr) steps.push_back(kBefore);
   if (prepare) steps.push_back(kPrepare);
   steps.push_back(kStatement);
-  if (!after.empty()) steps.push_back(kAfter);
+  if (after != nullptr) steps.push_back(kAfter);
   PgResult result, failure;
   bool lost = false;
   for (Step step : steps) {

@@ -124,9 +124,9 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
   PgSheetUnitOfWork(const PgSheetUnitOfWork&) = delete;
   PgSheetUnitOfWork& operator=(const PgSheetUnitOfWork&) = delete;
 
-  // Not committed: roll back whatever was begun (a broken connection has nothing to roll back).
+  // A transaction still open was not committed: roll it back (one committed, or never begun,
+  // leaves none; a broken connection has nothing to roll back).
   ~PgSheetUnitOfWork() override {
-    if (!begun_ || committed_) return;
     try {
       PGconn* c = statements_.connection();
       if (PQtransactionStatus(c) == PQTRANS_INTRANS || PQtransactionStatus(c) == PQTRANS_INERROR) PQclear(PQexec(c, "ROLLBACK"));
@@ -139,13 +139,11 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
     if (ref.id.value_or(0) > 0) {
       const std::string id = std::to_string(*ref.id);
       const char* values[] = {id.c_str()};
-      begun_ = true;
-      r = statements_.execute_between("BEGIN", kLockById, 1, values, PGRES_TUPLES_OK, "");
+      r = statements_.execute_between("BEGIN", kLockById, 1, values, PGRES_TUPLES_OK, nullptr);
     } else {
       const std::string year = std::to_string(ref.year.value_or(0)), sheet_no = std::to_string(ref.sheet_no.value_or(0));
       const char* values[] = {year.c_str(), sheet_no.c_str()};
-      begun_ = true;
-      r = statements_.execute_between("BEGIN", kLockByNumber, 2, values, PGRES_TUPLES_OK, "");
+      r = statements_.execute_between("BEGIN", kLockByNumber, 2, values, PGRES_TUPLES_OK, nullptr);
     }
     if (PQntuples(r.get()) == 0) return std::nullopt;
     return sheet_state_of(r.get());
@@ -175,8 +173,7 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
                             changes_text.c_str(),
                             entry.comment ? entry.comment->c_str() : nullptr,
                             entry.request_id.c_str()};
-    PgResult r = statements_.execute_between("", kSave, static_cast<int>(std::size(values)), values, PGRES_COMMAND_OK, "COMMIT");
-    committed_ = true;
+    PgResult r = statements_.execute_between(nullptr, kSave, static_cast<int>(std::size(values)), values, PGRES_COMMAND_OK, "COMMIT");
     // The guard failed: nothing was written (the event follows the update), so the empty
     // transaction that committed leaves no trace.
     if (std::string_view(PQcmdTuples(r.get())) != "1") {
@@ -184,11 +181,8 @@ class PgSheetUnitOfWork : public engine::SheetUnitOfWork {
     }
   }
 
-
  private:
   PreparedStatements& statements_;
-  bool begun_ = false;
-  bool committed_ = false;
 };
 
 }  // namespace

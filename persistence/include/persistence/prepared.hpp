@@ -43,13 +43,13 @@ class PreparedStatements {
   // DISCARD ALL: SQLSTATE 26000) is prepared again on its next use.
   PgResult execute(std::string_view file, int n_values, const char* const* values, ExecStatusType expected);
   // The same, with the commands `before` and `after` (without parameters, such as BEGIN and
-  // COMMIT; empty for none) sent with it in one round trip (libpq pipeline mode). The first of
+  // COMMIT; nullptr for none) sent with it in one round trip (libpq pipeline mode). The first of
   // them to fail throws as execute does, and the ones after it do not run; a transaction the
   // caller began stays open (aborted, after a failure) for the caller to end. When the
   // connection fails on the way it may be left in pipeline mode: usable_connection() then says
   // no, and the session must be reopened.
-  PgResult execute_between(std::string_view before, std::string_view file, int n_values, const char* const* values, ExecStatusType expected,
-                           std::string_view after);
+  PgResult execute_between(const char* before, std::string_view file, int n_values, const char* const* values, ExecStatusType expected,
+                           const char* after);
 
  private:
   struct Statement {
