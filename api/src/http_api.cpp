@@ -129,13 +129,63 @@ std::string request_id_of(const Request& req) {
   return random_hex(16);
 }
 
+// What this server is configured with, for the UI's labels, grade choices, comment dialog and
+// department filter: the workflow definition, the plan's grade scale and its departments, all
+// from the objects built from config/, made once when the server starts.
+json::object workflow_document(const model::PlanSeed& plan, const model::Workflow& workflow, const model::GradeScale& grades) {
+  auto contains = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  json::array grade_items;
+  for (const auto& g : grades.grades()) {
+    grade_items.push_back(json::object{{"code", g.code}, {"label", g.label}, {"results_required", g.results_required},
+                                       {"under_study", g.under_study}, {"discontinues", g.discontinues}});
+  }
+  json::array states;
+  for (const auto& st : workflow.states) {
+    const auto label = workflow.state_labels.find(st);
+    states.push_back(json::object{{"code", st},
+                                  {"label", label != workflow.state_labels.end() ? label->second : st},
+                                  {"initial", st == workflow.initial_state},
+                                  {"final", st == workflow.final_state},
+                                  {"editable", contains(workflow.edit_states, st)}});
+  }
+  json::array actions;
+  for (const auto& a : workflow.actions) {
+    json::array from(a.from.begin(), a.from.end());
+    json::array roles(a.roles.begin(), a.roles.end());
+    actions.push_back(json::object{{"code", a.name},
+                                   {"label", a.label.empty() ? a.name : a.label},
+                                   {"from", std::move(from)},
+                                   {"to", a.to},
+                                   {"roles", std::move(roles)},
+                                   {"comment_required", a.comment_required},
+                                   {"complete_sheet_required", a.complete_sheet_required}});
+  }
+  json::array roles;
+  for (const auto& r : workflow.roles()) {
+    const auto label = workflow.role_labels.find(r);
+    roles.push_back(json::object{{"code", r},
+                                 {"label", label != workflow.role_labels.end() ? label->second : r},
+                                 {"departmental", workflow.is_departmental(r)},
+                                 {"edits", contains(workflow.edit_roles, r)}});
+  }
+  json::array departments;
+  for (const auto& d : plan.departments) {
+    departments.push_back(json::object{{"code", d.code}, {"name", d.name}, {"kind", model::to_string(d.kind)}});
+  }
+  json::object plan_info{{"code", plan.plan.code}, {"name", plan.plan.name}, {"first_year", plan.plan.first_year}, {"last_year", plan.plan.last_year}};
+  json::object out{{"plan", std::move(plan_info)}, {"name", workflow.name}, {"initial_state", workflow.initial_state}, {"final_state", workflow.final_state},
+                   {"grades", std::move(grade_items)}, {"states", std::move(states)},   {"actions", std::move(actions)},
+                   {"roles", std::move(roles)},        {"departments", std::move(departments)}};
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 
 struct HttpApi::Impl {
   Impl(Backend& b, const model::PlanSeed& p, const model::Workflow& w, const model::GradeScale& g, engine::Rules r, ApiSettings s)
-      : backend(b), plan(p), workflow(w), grades(g), rules(r), settings(std::move(s)) {
+      : backend(b), plan(p), workflow(w), grades(g), rules(r), settings(std::move(s)), workflow_json(workflow_document(p, w, g)) {
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not start");
   }
 
@@ -145,6 +195,7 @@ struct HttpApi::Impl {
   const model::GradeScale& grades;
   engine::Rules rules;
   ApiSettings settings;
+  const json::object workflow_json;  // GET /api/v1/workflow: configuration, the same for every request
   Metrics metrics;
 
   struct Ctx {
@@ -608,55 +659,7 @@ struct HttpApi::Impl {
     return json_response(http::status::ok, out, ctx.req.version());
   }
 
-  // What this server is configured with, for the UI's labels, grade choices, comment dialog and
-  // department filter: the workflow definition, the plan's grade scale and its departments, all
-  // from the objects built from config/ when the server started (no database round trip).
-  Response get_workflow(Ctx& ctx) {
-    auto contains = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
-    json::array grade_items;
-    for (const auto& g : grades.grades()) {
-      grade_items.push_back(json::object{{"code", g.code}, {"label", g.label}, {"results_required", g.results_required},
-                                         {"under_study", g.under_study}, {"discontinues", g.discontinues}});
-    }
-    json::array states;
-    for (const auto& st : workflow.states) {
-      const auto label = workflow.state_labels.find(st);
-      states.push_back(json::object{{"code", st},
-                                    {"label", label != workflow.state_labels.end() ? label->second : st},
-                                    {"initial", st == workflow.initial_state},
-                                    {"final", st == workflow.final_state},
-                                    {"editable", contains(workflow.edit_states, st)}});
-    }
-    json::array actions;
-    for (const auto& a : workflow.actions) {
-      json::array from(a.from.begin(), a.from.end());
-      json::array roles(a.roles.begin(), a.roles.end());
-      actions.push_back(json::object{{"code", a.name},
-                                     {"label", a.label.empty() ? a.name : a.label},
-                                     {"from", std::move(from)},
-                                     {"to", a.to},
-                                     {"roles", std::move(roles)},
-                                     {"comment_required", a.comment_required},
-                                     {"complete_sheet_required", a.complete_sheet_required}});
-    }
-    json::array roles;
-    for (const auto& r : workflow.roles()) {
-      const auto label = workflow.role_labels.find(r);
-      roles.push_back(json::object{{"code", r},
-                                   {"label", label != workflow.role_labels.end() ? label->second : r},
-                                   {"departmental", workflow.is_departmental(r)},
-                                   {"edits", contains(workflow.edit_roles, r)}});
-    }
-    json::array departments;
-    for (const auto& d : plan.departments) {
-      departments.push_back(json::object{{"code", d.code}, {"name", d.name}, {"kind", model::to_string(d.kind)}});
-    }
-    json::object plan_info{{"code", plan.plan.code}, {"name", plan.plan.name}, {"first_year", plan.plan.first_year}, {"last_year", plan.plan.last_year}};
-    json::object out{{"plan", std::move(plan_info)}, {"name", workflow.name}, {"initial_state", workflow.initial_state}, {"final_state", workflow.final_state},
-                     {"grades", std::move(grade_items)}, {"states", std::move(states)},   {"actions", std::move(actions)},
-                     {"roles", std::move(roles)},        {"departments", std::move(departments)}};
-    return json_response(http::status::ok, out, ctx.req.version());
-  }
+  Response get_workflow(Ctx& ctx) { return json_response(http::status::ok, workflow_json, ctx.req.version()); }
 
   // A year as the dashboard shows it: the backend's counts, and what the workflow tells of them.
   json::object year_json(json::object y) const {
