@@ -15,7 +15,6 @@ export function loadWorkflow() {
   return loading;
 }
 
-export function workflowLoaded() { return config !== null; }
 export function forgetWorkflow() { config = null; }
 
 const list = (key) => (config && Array.isArray(config[key]) ? config[key] : []);
@@ -23,8 +22,6 @@ const byCode = (key, code) => list(key).find((x) => x.code === code);
 
 export function grades() { return list('grades'); }
 export function states() { return list('states'); }
-export function actions() { return list('actions'); }
-export function roles() { return list('roles'); }
 export function departments() { return list('departments'); }
 export function planName() { return (config && config.plan && config.plan.name) || ''; }
 
@@ -60,9 +57,5 @@ export function gradeClass(g) {
 
 // Whether the action is refused without a comment (comment_required in the workflow file).
 export function needsComment(a) { return Boolean((byCode('actions', a) || {}).comment_required); }
-// The labels of the actions that need a comment, each once: 差戻し・再開.
-export function commentActionLabels() {
-  return [...new Set(actions().filter((a) => a.comment_required).map((a) => a.label))];
-}
 // Whether 成果 must be written for the grade.
 export function resultsRequired(g) { return Boolean((byCode('grades', g) || {}).results_required); }
